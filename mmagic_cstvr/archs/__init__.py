@@ -1,0 +1,13 @@
+"""Plain PyTorch modules of the CSTVR model (no registry code here)."""
+from .down_backbone import DownNet, ResBlock3D
+from .implicit_sampler import ImplicitSampler3D, trilinear_sample
+from .quantizer import Quantize8Bit
+from .reference_lr import reference_lr
+from .resampler import BlindResampler, CSTVRResampler
+from .steganography import IMSM, AffineCoupling
+from .swin3d import SwinStage3D
+from .up_backbone import UpNet
+
+__all__ = ['DownNet', 'ResBlock3D', 'ImplicitSampler3D', 'trilinear_sample', 'Quantize8Bit',
+           'reference_lr', 'BlindResampler', 'CSTVRResampler', 'IMSM', 'AffineCoupling',
+           'SwinStage3D', 'UpNet']

@@ -1,0 +1,11 @@
+"""mmagic registration of the resampler networks and the editor."""
+from mmagic.registry import MODELS
+
+from ..archs import BlindResampler, CSTVRResampler
+from .cstvr_editor import CSTVR
+from .factor_sampler import FactorSampler
+
+MODELS.register_module(module=CSTVRResampler)
+MODELS.register_module(module=BlindResampler)
+
+__all__ = ['CSTVR', 'FactorSampler', 'CSTVRResampler', 'BlindResampler']

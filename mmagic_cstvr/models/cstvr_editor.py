@@ -1,0 +1,66 @@
+"""The mmagic editor: train/val/test steps around a resampler network."""
+from typing import Dict, List, Optional
+
+import torch
+
+from mmagic.models.base_models import BaseEditModel
+from mmagic.registry import MODELS
+from mmagic.structures import DataSample
+
+from .factor_sampler import FactorSampler
+
+
+@MODELS.register_module()
+class CSTVR(BaseEditModel):
+    """Space-time resampling editor for a ``CSTVRResampler`` (steg) or ``BlindResampler``.
+
+    Inputs are HR clips (B, T, C, H, W) in the data preprocessor's range; each training batch gets
+    one random (temporal, spatial) factor pair from ``train_cfg['factors']`` (see
+    :class:`FactorSampler`); validation and tests use ``test_cfg['temporal']`` and
+    ``test_cfg['spatial']``. Predictions hold the reconstruction (``pred_img``) and the transmitted
+    LR clip (``pred_lr``).
+
+    Args:
+        generator: the resampler's config.
+        pixel_loss: reconstruction loss on all HR frames (e.g. mmagic's ``CharbonnierLoss``).
+        guidance_loss: ``LRGuidanceLoss`` config, or None.
+        recovery_loss: ``LatentRecoveryLoss`` config, or None (steg models only).
+    """
+
+    def __init__(self, generator: dict, pixel_loss: dict, guidance_loss: Optional[dict] = None,
+                 recovery_loss: Optional[dict] = None, train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None, init_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None):
+        super().__init__(generator, pixel_loss, train_cfg, test_cfg, init_cfg, data_preprocessor)
+        self.guidance_loss = MODELS.build(guidance_loss) if guidance_loss else None
+        self.recovery_loss = MODELS.build(recovery_loss) if recovery_loss else None
+        if self.recovery_loss is not None and getattr(self.generator, 'mode', None) != 'steg':
+            raise ValueError('recovery_loss needs a steg generator (CSTVRResampler)')
+        self.factor_sampler = FactorSampler(**(train_cfg or {}).get('factors', {}))
+        test_cfg = test_cfg or {}
+        self.test_factors = (float(test_cfg.get('temporal', 2)), float(test_cfg.get('spatial', 4)))
+
+    def _run(self, inputs: torch.Tensor, factor: float, scale: float) -> Dict[str, torch.Tensor]:
+        if inputs.dim() != 5:
+            raise ValueError(f'CSTVR expects video batches (B, T, C, H, W), got {tuple(inputs.shape)}')
+        return self.generator(inputs.transpose(1, 2), factor, scale)
+
+    def forward_tensor(self, inputs: torch.Tensor, data_samples=None, **kwargs) -> torch.Tensor:
+        """HR (B, T, C, H, W) -> reconstruction (B, T, C, H, W) at the test factors."""
+        return self._run(inputs, *self.test_factors)['output'].transpose(1, 2)
+
+    def forward_train(self, inputs: torch.Tensor, data_samples=None, **kwargs) -> Dict[str, torch.Tensor]:
+        factor, scale = self.factor_sampler()
+        outputs = self._run(inputs, factor, scale)
+        losses = dict(loss_rec=self.pixel_loss(outputs['output'], inputs.transpose(1, 2)))
+        if self.guidance_loss is not None:
+            losses['loss_guide'] = self.guidance_loss(outputs)
+        if self.recovery_loss is not None:
+            losses['loss_recover'] = self.recovery_loss(outputs)
+        return losses
+
+    def forward_inference(self, inputs: torch.Tensor, data_samples=None, **kwargs) -> DataSample:
+        outputs = self._run(inputs, *self.test_factors)
+        hr = self.data_preprocessor.destruct(outputs['output'].transpose(1, 2), data_samples)
+        lr = self.data_preprocessor.destruct(outputs['stego'].transpose(1, 2), data_samples)
+        return DataSample(pred_img=hr.cpu(), pred_lr=lr.cpu())
