@@ -1,0 +1,116 @@
+"""Inference weights: safetensors files that carry their own network config, and the shipped models.
+
+A cstvr weights file is a safetensors file whose metadata holds ``cstvr_generator`` (the generator's
+config as JSON: ``type`` plus keyword arguments). Loading never unpickles anything. A model is named
+either by a shipped name (``steg``, ``blind``: files in ``mmagic_cstvr/model_zoo/``), by a path to
+such a file, or by a path to plain safetensors weights plus an mmagic config (``config=``) whose
+``model.generator`` describes the network.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, Optional, Union
+
+import torch
+from torch import nn
+
+from .archs import BlindResampler, CSTVRResampler
+
+MODEL_ZOO = Path(__file__).resolve().parent / 'model_zoo'
+GENERATORS = {'CSTVRResampler': CSTVRResampler, 'BlindResampler': BlindResampler}
+METADATA_KEY = 'cstvr_generator'
+
+
+class WeightsError(ValueError):
+    """A weights file is missing, unreadable, or does not fit its network."""
+
+
+def shipped_models() -> Dict[str, Path]:
+    """Name -> file of the models that ship with the package."""
+    return {p.stem: p for p in sorted(MODEL_ZOO.glob('*.safetensors'))}
+
+
+def build_generator(cfg: dict) -> nn.Module:
+    """A resampler network from ``{'type': 'CSTVRResampler' | 'BlindResampler', **kwargs}``."""
+    cfg = dict(cfg)
+    kind = cfg.pop('type', None)
+    if kind not in GENERATORS:
+        raise WeightsError(f'unknown generator type {kind!r}; expected one of {sorted(GENERATORS)}')
+    try:
+        return GENERATORS[kind](**cfg)
+    except TypeError as err:
+        raise WeightsError(f'the generator config does not fit {kind}: {err}') from None
+
+
+def save_weights(generator: nn.Module, cfg: dict, path: Union[str, Path]) -> Path:
+    """Write ``generator``'s weights and its config ``cfg`` to a safetensors file."""
+    from safetensors.torch import save_file
+    state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(state, str(path), metadata={METADATA_KEY: json.dumps(cfg)})
+    return path
+
+
+def _generator_cfg_from_config(config: Union[str, Path]) -> dict:
+    from mmengine import Config
+    config = Path(config)
+    if not config.is_file():
+        raise WeightsError(f'config file {config} does not exist')
+    cfg = Config.fromfile(str(config), import_custom_modules=False)
+    generator = cfg.get('model', {}).get('generator')
+    if generator is None:
+        raise WeightsError(f'{config} has no model.generator section')
+    return generator.to_dict()
+
+
+def resolve(model: Union[str, Path]) -> Path:
+    """The weights file for a shipped model name or a path."""
+    zoo = shipped_models()
+    if str(model) in zoo:
+        return zoo[str(model)]
+    path = Path(model).expanduser()
+    if not path.is_file():
+        known = ', '.join(zoo) or 'none yet'
+        raise WeightsError(f'model {str(model)!r} is neither a shipped model ({known}) '
+                           f'nor an existing weights file')
+    return path
+
+
+def load_generator(model: Union[str, Path], config: Optional[Union[str, Path]] = None,
+                   device: Union[str, torch.device] = 'cpu') -> nn.Module:
+    """Build and load a resampler network in eval mode from a shipped name or a weights path.
+
+    Raises :class:`WeightsError` naming the problem for a missing, truncated or corrupt file, a
+    file without config (and no ``config=``), or weights that do not fit the network.
+    """
+    from safetensors import SafetensorError, safe_open
+    from safetensors.torch import load_file
+    path = resolve(model)
+    try:
+        with safe_open(str(path), framework='pt') as handle:
+            metadata = handle.metadata() or {}
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise WeightsError(f'{path} is not a readable safetensors file ({err}); '
+                           f'it may be truncated or corrupt') from None
+    if config is not None:
+        cfg = _generator_cfg_from_config(config)
+    elif METADATA_KEY in metadata:
+        cfg = json.loads(metadata[METADATA_KEY])
+    else:
+        raise WeightsError(f'{path} carries no network config: pass config=<mmagic config file>')
+    generator = build_generator(cfg)
+    missing, unexpected = [], []
+    own = generator.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong = [k for k in set(own) & set(state) if own[k].shape != state[k].shape]
+    if missing or unexpected or wrong:
+        detail = '; '.join(f'{what}: {", ".join(keys[:3])}{" ..." if len(keys) > 3 else ""}'
+                           for what, keys in (('missing', missing), ('unexpected', unexpected),
+                                              ('wrong shape', sorted(wrong))) if keys)
+        raise WeightsError(f'{path} does not fit the {cfg.get("type")} network ({detail})')
+    generator.load_state_dict(state)
+    return generator.to(device).eval()
