@@ -1,0 +1,121 @@
+"""The ``cstvr`` command line.
+
+Subcommands:
+  info     versions of the stack (Python, torch, VapourSynth core, mmagic, mmengine, mmcv, ffmpeg)
+           and whether CUDA is available.
+
+More subcommands come with the plugin, training and inference issues.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.metadata
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+def _dist_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _module_version(module: str) -> str:
+    try:
+        mod = importlib.import_module(module)
+    except Exception as exc:  # report, do not fail: `info` is a diagnostic
+        return f"not importable ({type(exc).__name__}: {exc})"
+    return str(getattr(mod, "__version__", "unknown"))
+
+
+def find_ffmpeg() -> str | None:
+    """ffmpeg next to this interpreter (the venv's), else the one on PATH."""
+    local = Path(sys.executable).parent / "ffmpeg"
+    if local.exists() and os.access(local, os.X_OK):
+        return str(local)
+    return shutil.which("ffmpeg")
+
+
+def collect_info() -> dict[str, str]:
+    info: dict[str, str] = {}
+    info["cstvr"] = __version__
+    info["python"] = f"{platform.python_version()} ({sys.executable})"
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+        cuda = torch.cuda.is_available()
+        info["cuda available"] = (
+            f"yes ({torch.cuda.device_count()} device(s): {torch.cuda.get_device_name(0)})" if cuda else "no"
+        )
+    except Exception as exc:
+        info["torch"] = f"not importable ({type(exc).__name__}: {exc})"
+        info["cuda available"] = "unknown"
+    try:
+        import vapoursynth as vs
+
+        ver = vs.core.core_version
+        release = f"R{ver.release_major}" + (f".{ver.release_minor}" if ver.release_minor else "")
+        info["vapoursynth core"] = f"{release} (API {vs.core.api_version}, {vs.__file__})"
+        info["vapoursynth plugins"] = ", ".join(sorted(p.namespace for p in vs.core.plugins()))
+    except Exception as exc:
+        info["vapoursynth core"] = f"not importable ({type(exc).__name__}: {exc})"
+    info["mmagic"] = _module_version("mmagic")
+    info["mmengine"] = _module_version("mmengine")
+    mmcv_version = _module_version("mmcv")
+    try:
+        from mmengine.utils.dl_utils import mmcv_full_available
+
+        ops = "compiled ops available" if mmcv_full_available() else "no compiled ops (mmcv-lite)"
+    except Exception as exc:
+        ops = f"ops unknown ({type(exc).__name__})"
+    info["mmcv"] = f"{mmcv_version} ({ops})"
+    info["torchvision"] = _module_version("torchvision")
+    ffmpeg = find_ffmpeg()
+    if ffmpeg:
+        try:
+            first = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True, timeout=30).stdout
+            info["ffmpeg"] = f"{ffmpeg} ({first.splitlines()[0] if first else 'no version output'})"
+        except Exception as exc:
+            info["ffmpeg"] = f"{ffmpeg} (failed: {exc})"
+    else:
+        info["ffmpeg"] = "not found"
+    return info
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    info = collect_info()
+    width = max(len(k) for k in info)
+    for key, value in info.items():
+        print(f"{key:<{width}}  {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cstvr", description="Continuous space-time video resampling (CSTVR).")
+    parser.add_argument("--version", action="version", version=f"cstvr {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p_info = sub.add_parser("info", help="show versions of the installed stack")
+    p_info.set_defaults(func=cmd_info)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
