@@ -65,12 +65,26 @@ pip_q() {
 pip_c() { pip_q install -q -c "$CONSTRAINTS" "$@"; }
 
 hash_of() { printf '%s\n' "$@" | sha256sum | cut -c1-16; }
-# step NAME KEY FUNCTION: run FUNCTION unless the stamp NAME holds KEY.
+# has_dists NAME==VERSION|NAME ...: are these distributions installed (cheap: metadata only)?
+has_dists() {
+    "$VPY" - "$@" <<'EOF' >/dev/null 2>&1
+import sys, importlib.metadata as md
+for req in sys.argv[1:]:
+    name, _, version = req.partition("==")
+    assert version in ("", md.version(name).split("+")[0]), req
+EOF
+}
+# step NAME KEY FUNCTION [PROBE...]: run FUNCTION unless the stamp NAME holds KEY and the
+# probe command (if given) still succeeds, e.g. nobody uninstalled the packages since.
 step() {
     local name="$1" key="$2" fn="$3" t
+    shift 3
     if [ -f "$STAMPS/$name" ] && [ "$(cat "$STAMPS/$name")" = "$key" ]; then
-        log "[$name] up to date, skipped"
-        return
+        if [ $# -eq 0 ] || "$@"; then
+            log "[$name] up to date, skipped"
+            return
+        fi
+        log "[$name] stamp is current but the packages are not: reinstalling"
     fi
     t=$(date +%s)
     log "[$name] installing ..."
@@ -121,7 +135,7 @@ BASEKEY="$(hash_of "$PYVER" "$TORCH_VERSION" "$(cat "$CONSTRAINTS")")"
 # 2. build tools, VapourSynth, bestsource
 BUILD_TOOLS=("setuptools>=64,<81" "wheel" "Cython==3.3.1")
 do_build_tools() { pip_c "${BUILD_TOOLS[@]}"; }
-step build-tools "$(hash_of "$BASEKEY" "${BUILD_TOOLS[@]}")" do_build_tools
+step build-tools "$(hash_of "$BASEKEY" "${BUILD_TOOLS[@]}")" do_build_tools has_dists setuptools wheel Cython
 
 do_vapoursynth() {
     if [ "$PY_GE_312" = 1 ]; then
@@ -138,7 +152,8 @@ do_vapoursynth() {
     fi
     "$VPY" -c "import vapoursynth as vs; assert vs.core.core_version.release_major == $VS_RELEASE, vs.core.core_version; print('[setup] [vapoursynth] core', vs.core.core_version)"
 }
-step vapoursynth "$(hash_of "$BASEKEY" "$VS_RELEASE" "$(sha256sum "$ROOT/scripts/build_vapoursynth.py")")" do_vapoursynth
+step vapoursynth "$(hash_of "$BASEKEY" "$VS_RELEASE" "$(sha256sum "$ROOT/scripts/build_vapoursynth.py")")" do_vapoursynth \
+    has_dists "vapoursynth==$VS_RELEASE"
 
 do_bestsource() {
     rm -rf "$CACHE/bestsource"
@@ -147,7 +162,8 @@ do_bestsource() {
         -d "$CACHE/bestsource" "vapoursynth-bestsource==$BESTSOURCE_VERSION"
     pip_c --no-deps --ignore-requires-python "$CACHE"/bestsource/vapoursynth_bestsource-*.whl
 }
-step bestsource "$(hash_of "$BASEKEY" "$BESTSOURCE_VERSION")" do_bestsource
+step bestsource "$(hash_of "$BASEKEY" "$BESTSOURCE_VERSION")" do_bestsource \
+    has_dists "vapoursynth-bestsource==$BESTSOURCE_VERSION"
 
 # vspipe finds Python through vapoursynth.toml (keyed by this install's libvsscript.so and the
 # interpreter's mtime): cheap, so always refreshed.
@@ -172,12 +188,15 @@ MM_DEPS=(
 )
 do_openmmlab() {
     pip_c --no-deps "${MM_NODEPS[@]}"
+    log "[openmmlab] (pip lists mmagic's and openmim's skipped dependencies below: expected, see README)"
     pip_c "${MM_DEPS[@]}"
     # albumentations pulls opencv-python-headless, whose files overwrite opencv-python's:
     # reinstall opencv-python last so cv2 is the full build.
     pip_c --no-deps --force-reinstall "opencv-python==$OPENCV_VERSION"
 }
-step openmmlab "$(hash_of "$BASEKEY" "${MM_NODEPS[@]}" "${MM_DEPS[@]}")" do_openmmlab
+step openmmlab "$(hash_of "$BASEKEY" "${MM_NODEPS[@]}" "${MM_DEPS[@]}")" do_openmmlab \
+    has_dists "${MM_NODEPS[@]}" mmengine==0.10.7 mmcv-lite==2.1.0 "opencv-python==$OPENCV_VERSION" \
+    "imageio-ffmpeg==$IMAGEIO_FFMPEG_VERSION" diffusers transformers albumentations lpips pytest
 
 # ---------------------------------------------------------------------------------------------
 # 4. ffmpeg
