@@ -13,4 +13,4 @@ __version__ = "0.1.0"
 
 def register_all_modules() -> None:
     """Import every module that registers components in mmagic's registries."""
-    from . import losses, models  # noqa: F401
+    from . import datasets, losses, models  # noqa: F401

@@ -1,8 +1,12 @@
 """The ``cstvr`` command line.
 
 Subcommands:
-  info     versions of the stack (Python, torch, VapourSynth core, mmagic, mmengine, mmcv, ffmpeg)
-           and whether CUDA is available.
+  info        versions of the stack (Python, torch, VapourSynth core, mmagic, mmengine, mmcv,
+              ffmpeg) and whether CUDA is available.
+  downsample  IN OUT: a video file through core.cstvr.Downsample and ffmpeg
+  upsample    IN OUT: a video file through core.cstvr.Upsample and ffmpeg
+  roundtrip   IN OUT: Downsample then Upsample in one graph
+              (these three live in vs_cstvr/command.py)
 
 More subcommands come with the plugin, training and inference issues.
 """
@@ -105,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p_info = sub.add_parser("info", help="show versions of the installed stack")
     p_info.set_defaults(func=cmd_info)
+    from vs_cstvr.command import add_parsers
+
+    add_parsers(sub)
     return parser
 
 

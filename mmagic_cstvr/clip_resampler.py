@@ -2,17 +2,29 @@
 
 The VapourSynth plugin and the ffmpeg inferencer plan the same windows (:func:`plan_windows`) and
 call :meth:`ClipResampler.run`, so they give the same pixels for the same model and input.
+
+Large frames can be cut into spatial tiles with overlap (``tile``/``tile_overlap``, in HR pixels):
+tiles are aligned to the grid on which source and destination pixel centres coincide, so a tile's
+pixels sit exactly where the whole frame's do, and only the tile's core (without the overlap) is
+kept. Peak memory then follows the tile size and ``batch``, not the frame size. On CUDA every
+calling thread runs on its own stream with pinned host buffers, so the uploads, compute and downloads
+of windows computed by different threads overlap.
 """
 from __future__ import annotations
 
+import bisect
+import contextlib
+import math
+import threading
 from fractions import Fraction
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from torch import nn
 
-from .timeline import FractionLike, TimeMap, Window, as_fraction, plan_windows, window_for_frame
+from .timeline import (FractionLike, TimeMap, Window, as_fraction, plan_windows, round_half_up,
+                       window_for_frame)
 
 #: Destination frames per window when none is given: 4 LR frames for a downsample (7 HR frames at
 #: 2x, as the model is trained), and the HR frames spanned by about 4 LR frames for an upsample.
@@ -31,13 +43,17 @@ class ClipResampler:
         n_dst: destination frame count (default: every frame inside the source's duration).
         window: destination frames per window (default from ``LR_FRAMES_PER_WINDOW``).
         cuts: source frame indices that start a new scene; windows never span them.
-        device, dtype: where and in which precision the network runs.
+        device, dtype: where and in which precision the network runs (the generator must already
+            be there, in that precision).
+        tile: spatial tile size in HR pixels (0: whole frames); ``tile_overlap``: context added on
+            each side of a tile, in HR pixels.
     """
 
     def __init__(self, generator: nn.Module, direction: str, src_fps: FractionLike,
                  dst_fps: FractionLike, n_src: int, dst_size: Tuple[int, int],
                  n_dst: Optional[int] = None, window: Optional[int] = None,
-                 cuts: Iterable[int] = (), device='cpu', dtype=torch.float32):
+                 cuts: Iterable[int] = (), device='cpu', dtype=torch.float32,
+                 tile: int = 0, tile_overlap: int = 16):
         if direction not in ('down', 'up'):
             raise ValueError(f"direction must be 'down' or 'up', got {direction!r}")
         self.time_map = TimeMap(as_fraction(src_fps, 'source fps'), as_fraction(dst_fps, 'target fps'))
@@ -64,12 +80,63 @@ class ClipResampler:
                                                   cuts)
         self.device = torch.device(device)
         self.dtype = dtype
+        if int(tile) < 0 or int(tile_overlap) < 0:
+            raise ValueError(f'tile and tile_overlap must be >= 0, got {tile} and {tile_overlap}')
+        self.tile = int(tile)
+        self.tile_overlap = int(tile_overlap)
+        self._streams = threading.local()
+        self._starts = [w.dst_start for w in self.windows]
 
     def window_for(self, n: int) -> Window:
         """The window computing destination frame ``n``."""
         if not 0 <= n < self.n_dst:
             raise IndexError(f'frame {n} is outside the {self.n_dst}-frame target clip')
         return window_for_frame(self.windows, n)
+
+    def window_index(self, n: int) -> int:
+        """Index in :attr:`windows` of the window computing destination frame ``n``."""
+        if not 0 <= n < self.n_dst:
+            raise IndexError(f'frame {n} is outside the {self.n_dst}-frame target clip')
+        return bisect.bisect_right(self._starts, n) - 1
+
+    # -- scene cuts found while running ----------------------------------------------------------
+
+    def nearest_source(self, j: int) -> int:
+        """The source frame nearest in time to destination frame ``j`` (halves round up); the
+        frame whose scene ``j`` belongs to."""
+        return min(self.n_src - 1, max(0, round_half_up(self.time_map.position(j))))
+
+    def split_at_cuts(self, window: Window, cuts: Iterable[int]) -> List[Window]:
+        """``window`` cut where it spans scene cuts (source frames starting a new scene).
+
+        For cuts discovered only when a window's source frames are read (scene-change frame
+        properties): the pieces follow :func:`plan_windows`' rule (a destination frame belongs to
+        the scene of its nearest source frame and reads only that scene's frames) and read only
+        frames of ``window``'s source span, so the result depends on the window alone.
+        """
+        inner = sorted({int(c) for c in cuts if window.src_start < c < window.src_stop})
+        if not inner:
+            return [window]
+        bounds = [window.src_start, *inner, window.src_stop]
+
+        def scene(j: int) -> int:
+            return bisect.bisect_right(bounds, self.nearest_source(j)) - 1
+
+        pieces = []
+        j = window.dst_start
+        while j < window.dst_stop:
+            k = scene(j)
+            stop = j + 1
+            while stop < window.dst_stop and scene(stop) == k:
+                stop += 1
+            lo, hi = bounds[k], bounds[k + 1]
+            s0, s1 = self.time_map.source_span(j, stop, self.n_src)
+            s0, s1 = max(s0, lo), min(max(s1, s0 + 1), hi)
+            s0 = min(s0, s1 - 1)
+            positions = tuple(float(self.time_map.position(i) - s0) for i in range(j, stop))
+            pieces.append(Window(j, stop, s0, s1, positions))
+            j = stop
+        return pieces
 
     @torch.inference_mode()
     def run(self, windows: Sequence[Window], sources: Sequence[np.ndarray]) -> List[np.ndarray]:
@@ -80,7 +147,6 @@ class ClipResampler:
         Returns (T', H', W', 3) float32 arrays in [0, 1]; a downsample's values lie on the 8-bit
         lattice.
         """
-        results: List[Optional[np.ndarray]] = [None] * len(windows)
         groups = {}
         for i, (w, src) in enumerate(zip(windows, sources)):
             if src.ndim != 4 or src.shape[-1] != 3 or src.shape[0] != w.src_stop - w.src_start:
@@ -88,20 +154,93 @@ class ClipResampler:
                                  f'({w.src_stop - w.src_start}, H, W, 3) source frames, '
                                  f'got {src.shape}')
             groups.setdefault((src.shape, w.positions), []).append(i)
+        results: List[Optional[np.ndarray]] = [None] * len(windows)
         step = float(self.time_map.step)
-        for (_, positions), members in groups.items():
-            batch = torch.stack([self._to_tensor(sources[i]) for i in members])
-            if self.direction == 'down':
-                out = self.generator.downsample(batch, self.dst_size, positions, step)
-            else:
-                out = self.generator.upsample(batch, self.dst_size, positions, step).clamp(0, 1)
-            out = out.permute(0, 2, 3, 4, 1).float().cpu().numpy()
-            for k, i in enumerate(members):
-                results[i] = out[k]
+        stream = self._stream()
+        with torch.cuda.stream(stream) if stream is not None else contextlib.nullcontext():
+            for (shape, positions), members in groups.items():
+                out = np.empty((len(members), len(positions), *self.dst_size, 3), np.float32)
+                ys = tile_spans(shape[1], self.dst_size[0], self.tile, self.tile_overlap)
+                xs = tile_spans(shape[2], self.dst_size[1], self.tile, self.tile_overlap)
+                for ty in ys:
+                    for tx in xs:
+                        crop = [sources[i][:, ty.src_lo:ty.src_hi, tx.src_lo:tx.src_hi]
+                                for i in members]
+                        part = self._run_batch(crop, (ty.dst_hi - ty.dst_lo, tx.dst_hi - tx.dst_lo),
+                                               positions, step, stream)
+                        out[:, :, ty.dst_lo + ty.keep_lo:ty.dst_lo + ty.keep_hi,
+                            tx.dst_lo + tx.keep_lo:tx.dst_lo + tx.keep_hi] = \
+                            part[:, :, ty.keep_lo:ty.keep_hi, tx.keep_lo:tx.keep_hi]
+                for k, i in enumerate(members):
+                    results[i] = out[k]
         return results
 
-    def _to_tensor(self, frames: np.ndarray) -> torch.Tensor:
+    def _run_batch(self, frames: Sequence[np.ndarray], size: Tuple[int, int],
+                   positions: Tuple[float, ...], step: float, stream) -> np.ndarray:
+        """One network call: (B, T, h, w, 3) arrays -> (B, T', *size, 3) float32 numpy."""
+        batch = torch.stack([self._to_tensor(f, stream is not None) for f in frames])
+        if self.direction == 'down':
+            out = self.generator.downsample(batch, size, positions, step)
+        else:
+            out = self.generator.upsample(batch, size, positions, step).clamp(0, 1)
+        out = out.permute(0, 2, 3, 4, 1).float()
+        if stream is None:
+            return out.cpu().numpy()
+        host = torch.empty(out.shape, dtype=out.dtype, pin_memory=True)
+        host.copy_(out, non_blocking=True)
+        stream.synchronize()
+        return host.numpy()
+
+    def _stream(self):
+        """This thread's CUDA stream (None on the CPU)."""
+        if self.device.type != 'cuda':
+            return None
+        stream = getattr(self._streams, 'stream', None)
+        if stream is None:
+            stream = self._streams.stream = torch.cuda.Stream(self.device)
+        return stream
+
+    def _to_tensor(self, frames: np.ndarray, pinned: bool = False) -> torch.Tensor:
         """(T, H, W, 3) -> (3, T, H, W) on the device."""
         x = torch.from_numpy(np.ascontiguousarray(frames))
+        if pinned:
+            x = x.pin_memory().to(self.device, non_blocking=True)
         x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
         return x.permute(3, 0, 1, 2).to(self.device, self.dtype)
+
+
+class TileSpan(NamedTuple):
+    """One tile along one axis: source pixels ``[src_lo, src_hi)`` give destination pixels
+    ``[dst_lo, dst_hi)``, of which ``[keep_lo, keep_hi)`` (relative to ``dst_lo``) are kept."""
+
+    src_lo: int
+    src_hi: int
+    dst_lo: int
+    dst_hi: int
+    keep_lo: int
+    keep_hi: int
+
+
+def tile_spans(n_src: int, n_dst: int, tile: int, overlap: int) -> List[TileSpan]:
+    """Tiles along an axis of ``n_src`` source and ``n_dst`` destination pixels.
+
+    Tile edges lie on the coarsest grid where source and destination pixel edges coincide (units
+    of ``n_src / g`` source and ``n_dst / g`` destination pixels, ``g = gcd(n_src, n_dst)``), so
+    the pixel-centre convention of :mod:`mmagic_cstvr.lattice` holds inside every tile. ``tile``
+    and ``overlap`` are in pixels of the larger side, rounded to whole units; ``tile <= 0`` (or a
+    tile covering the axis) gives one tile.
+    """
+    g = math.gcd(n_src, n_dst)
+    a, b = n_src // g, n_dst // g
+    unit = max(a, b)
+    if tile <= 0 or tile >= unit * g:
+        return [TileSpan(0, n_src, 0, n_dst, 0, n_dst)]
+    per = max(1, tile // unit)
+    pad = -(-overlap // unit) if overlap > 0 else 0
+    spans = []
+    for k0 in range(0, g, per):
+        k1 = min(g, k0 + per)
+        p0, p1 = max(0, k0 - pad), min(g, k1 + pad)
+        spans.append(TileSpan(p0 * a, p1 * a, p0 * b, p1 * b, (k0 - p0) * b, (k1 - p0) * b))
+    return spans
+

@@ -53,7 +53,7 @@ def test_sampler_reproduces_input_at_factor_one():
 def test_chunked_evaluation_matches_one_block_and_scale_code_matters():
     torch.manual_seed(0)
     sampler = ImplicitSampler3D(4, hidden=16, out_channels=3).double()
-    for p in sampler.mlp.parameters():  # leave the zero init so the MLP contributes
+    for p in sampler.mlp.parameters():  # undo the zero init so the MLP contributes
         torch.nn.init.normal_(p, std=0.3)
     feat = torch.rand(1, 4, 3, 5, 6, dtype=torch.float64)
     ct = torch.tensor([0, 0.5, 1, 1.5, 2], dtype=torch.float64)

@@ -1,6 +1,8 @@
 # The CSTVR editor with a paper-2x1-sized resampler; size configs override the generator's parts.
+_base_ = ['./cstvr_runtime.py']
+
 default_scope = 'mmagic'
-custom_imports = dict(imports=['mmagic_cstvr.models', 'mmagic_cstvr.losses'],
+custom_imports = dict(imports=['mmagic_cstvr.models', 'mmagic_cstvr.losses', 'mmagic_cstvr.datasets'],
                       allow_failed_imports=False)
 
 model = dict(
@@ -17,4 +19,5 @@ model = dict(
     train_cfg=dict(factors=dict(temporal=(1.0, 4.0), spatial=(1.0, 4.0),
                                 named=[(2, 1), (2, 4), (1.25, 1)], named_prob=0.5)),
     test_cfg=dict(temporal=2, spatial=1),
-    data_preprocessor=dict(type='DataPreprocessor', mean=[0., 0., 0.], std=[255., 255., 255.]))
+    data_preprocessor=dict(type='DataPreprocessor', mean=[0., 0., 0.], std=[255., 255., 255.],
+                           output_channel_order='RGB'))

@@ -7,9 +7,11 @@ the grid), weights them trilinearly, and feeds an MLP with
 
     [8 x relative offsets (3), 8 x weighted features (C), scale code (3)]  ->  27 + 8C channels
 
-after a depthwise 3x3x3 convolution over the output lattice. A trilinear sample of a 1x1x1 projection
-of the features is added (the shortcut), so with the MLP's zero-initialised last layer the sampler
-starts as trilinear interpolation. Evaluation is chunked over output frames and rows to bound memory.
+whose first hidden layer is followed by a depthwise 3x3x3 convolution over the output lattice (so a
+sample sees its space-time neighbours; placed after the first layer, where it is 2-4x narrower than
+the input, and run channels-last, which CPUs do fast). A trilinear sample of a projection of the
+features is added (the shortcut), so with the MLP's zero-initialised last layer the sampler starts
+as trilinear interpolation. Evaluation is chunked over output frames and rows to bound memory.
 """
 from __future__ import annotations
 
@@ -71,10 +73,10 @@ class ImplicitSampler3D(nn.Module):
         super().__init__()
         self.in_channels = in_channels
         self.max_points = max_points
-        mlp_in = 27 + 8 * in_channels
-        self.lattice_conv = nn.Conv3d(mlp_in, mlp_in, 3, padding=1, groups=mlp_in)
-        self.mlp = nn.Sequential(nn.Linear(mlp_in, hidden), nn.GELU(), nn.Linear(hidden, hidden),
-                                 nn.GELU(), nn.Linear(hidden, out_channels))
+        self.embed = nn.Linear(27 + 8 * in_channels, hidden)
+        self.lattice_conv = nn.Conv3d(hidden, hidden, 3, padding=1, groups=hidden)
+        self.mlp = nn.Sequential(nn.GELU(), nn.Linear(hidden, hidden), nn.GELU(),
+                                 nn.Linear(hidden, out_channels))
         nn.init.zeros_(self.mlp[-1].weight)
         nn.init.zeros_(self.mlp[-1].bias)
         self.shortcut = nn.Sequential(
@@ -98,6 +100,7 @@ class ImplicitSampler3D(nn.Module):
         code = torch.log2(torch.tensor([float(c) for c in cell], device=feat.device,
                                        dtype=feat.dtype))
         out = trilinear_sample(self.shortcut(feat), ct, cy, cx)
+        feat = feat.permute(0, 2, 3, 4, 1)  # channels-last: gathers give MLP-ready rows
         rows = []
         for t0, t1 in self._spans(len(ct), len(cx) * min(len(cy), 8)):
             rows.append(torch.cat([self._block(feat, ct, cy, cx, code, t0, t1, h0, h1)
@@ -109,32 +112,35 @@ class ImplicitSampler3D(nn.Module):
         return [(i, min(n, i + step)) for i in range(0, n, step)]
 
     def _block(self, feat, ct, cy, cx, code, t0, t1, h0, h1) -> torch.Tensor:
-        """MLP output for output frames [t0, t1) and rows [h0, h1), all columns. The depthwise
-        lattice conv needs one neighbour on each side, so the block is built with a halo of one
-        frame and one row (where the lattice has them) that is cropped after the conv."""
+        """MLP output (B, out, t1 - t0, h1 - h0, W) for output frames [t0, t1) and rows [h0, h1).
+
+        The lattice conv needs one neighbour on each side, so the block is embedded with a halo of
+        one frame and one row (where the lattice has them) that is cropped after the conv.
+        """
         ta, tb = max(0, t0 - 1), min(len(ct), t1 + 1)
         ha, hb = max(0, h0 - 1), min(len(cy), h1 + 1)
-        x = self._mlp_input(feat, ct[ta:tb], cy[ha:hb], cx, code)
-        x = self.lattice_conv(x)[:, :, t0 - ta:t1 - ta, h0 - ha:h1 - ha]
+        x = self.embed(self._mlp_input(feat, ct[ta:tb], cy[ha:hb], cx, code))
+        x = self.lattice_conv(x.permute(0, 4, 1, 2, 3))[:, :, t0 - ta:t1 - ta, h0 - ha:h1 - ha]
         return self.mlp(x.permute(0, 2, 3, 4, 1)).permute(0, 4, 1, 2, 3)
 
     @staticmethod
     def _mlp_input(feat, ct, cy, cx, code) -> torch.Tensor:
-        """(B, 27 + 8C, T, H, W): offsets, trilinearly weighted corner features, scale code."""
+        """(B, T, H, W, 27 + 8C) from channels-last ``feat`` (B, t, h, w, C): offsets, trilinearly
+        weighted corner features, scale code."""
         b = feat.shape[0]
         (it, wt, dt), (iy, wy, dy), (ix, wx, dx) = (
-            axis_corners(c, n) for c, n in zip((ct, cy, cx), feat.shape[2:]))
+            axis_corners(c, n) for c, n in zip((ct, cy, cx), feat.shape[1:4]))
         lattice = (len(ct), len(cy), len(cx))
         offsets, features = [], []
         for a in range(2):
-            zt = feat.index_select(2, it[a])
+            zt = feat.index_select(1, it[a])
             for bb in range(2):
-                zty = zt.index_select(3, iy[bb])
+                zty = zt.index_select(2, iy[bb])
                 for c in range(2):
                     w = wt[a].view(-1, 1, 1) * wy[bb].view(1, -1, 1) * wx[c].view(1, 1, -1)
-                    features.append(zty.index_select(4, ix[c]) * w)
+                    features.append(zty.index_select(3, ix[c]) * w.unsqueeze(-1))
                     offsets += [dt[a].view(-1, 1, 1).expand(lattice),
                                 dy[bb].view(1, -1, 1).expand(lattice),
                                 dx[c].view(1, 1, -1).expand(lattice)]
-        geometry = torch.stack(offsets + [code[i].expand(lattice) for i in range(3)])
-        return torch.cat([geometry.unsqueeze(0).expand(b, -1, -1, -1, -1)] + features, 1)
+        geometry = torch.stack(offsets + [code[i].expand(lattice) for i in range(3)], -1)
+        return torch.cat([geometry.unsqueeze(0).expand(b, -1, -1, -1, -1)] + features, -1)

@@ -10,6 +10,10 @@ from mmagic.structures import DataSample
 from .factor_sampler import FactorSampler
 
 
+def _psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return -10 * torch.log10(((a.clamp(0, 1) - b) ** 2).mean().clamp_min(1e-10))
+
+
 @MODELS.register_module()
 class CSTVR(BaseEditModel):
     """Space-time resampling editor for a ``CSTVRResampler`` (steg) or ``BlindResampler``.
@@ -57,6 +61,9 @@ class CSTVR(BaseEditModel):
             losses['loss_guide'] = self.guidance_loss(outputs)
         if self.recovery_loss is not None:
             losses['loss_recover'] = self.recovery_loss(outputs)
+        with torch.no_grad():  # logged, not optimised: reconstruction and LR-ordinariness PSNR
+            losses['psnr_rec'] = _psnr(outputs['output'], inputs.transpose(1, 2))
+            losses['psnr_lr'] = _psnr(outputs['stego'], outputs['reference'])
         return losses
 
     def forward_inference(self, inputs: torch.Tensor, data_samples=None, **kwargs) -> DataSample:

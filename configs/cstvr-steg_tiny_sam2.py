@@ -1,0 +1,11 @@
+# The shipped `steg` model: tiny CSTVR trained on 2 CPU cores on the sam2 clips and vtest.avi
+# (../shared/data/videos, at half size), continuous factors (time 1-4, space 1-4, plus 2x/1x, 2x/4x
+# and 5/4). Command: python tools/train.py configs/cstvr-steg_tiny_sam2.py
+_base_ = ['./cstvr_tiny.py']
+
+model = dict(test_cfg=dict(temporal=2, spatial=4))
+train_dataloader = dict(batch_size=8, num_workers=1,
+                        dataset=dict(num_frames=9, crop_size=64, scales=(0.5,)))
+train_cfg = dict(max_iters=3000, val_interval=500)
+param_scheduler = dict(T_max=3000)
+default_hooks = dict(checkpoint=dict(interval=250), logger=dict(interval=10))

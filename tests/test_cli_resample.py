@@ -1,0 +1,105 @@
+"""``cstvr downsample|upsample|roundtrip IN OUT``: real VapourSynth graph, real ffmpeg, tiny model."""
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import vs_testlib as lib
+
+pytest.importorskip('vapoursynth')
+
+
+@pytest.fixture(scope='module')
+def assets(tmp_path_factory):
+    lib.build_plugin()
+    d = tmp_path_factory.mktemp('cli')
+    return {
+        'steg': lib.make_model(lib.STEG, d / 'steg.safetensors'),
+        'clip': lib.make_clip(d / 'clip.mp4', 48, audio=True),
+        'dir': d,
+    }
+
+
+def test_roundtrip_end_to_end_with_audio(assets, tmp_path):
+    out = tmp_path / 'rt.mp4'
+    res = lib.run_cli(['roundtrip', assets['clip'], out, '--model', assets['steg'],
+                       '--factor', '2', '--scale', '2'])
+    assert res.returncode == 0, res.stderr
+    assert out.is_file() and not (tmp_path / 'rt.mp4.partial').exists()
+    assert lib.count_frames(out) == 48
+    info = lib.probe(out)
+    assert '64x48' in info and ' 30 fps' in info
+    assert 'Audio: aac' in info  # same duration: the audio is copied
+
+
+def test_downsample_then_upsample_restores_the_source(assets, tmp_path):
+    lr = tmp_path / 'lr.mkv'
+    res = lib.run_cli(['downsample', assets['clip'], lr, '--model', assets['steg'],
+                       '--fps', '24', '--size', '32x24', '--crf', '0', '-q'])
+    assert res.returncode == 0, res.stderr
+    info = lib.probe(lr)
+    assert '32x24' in info and ' 24 fps' in info and 'yuv444p' in info
+    assert 'cstvr_source' in info.lower() and '64x48 30 48' in info
+    assert lib.count_frames(lr) == 39
+    hr = tmp_path / 'hr.mp4'
+    res = lib.run_cli(['upsample', lr, hr, '--model', assets['steg'], '--no-audio', '-q'])
+    assert res.returncode == 0, res.stderr
+    info = lib.probe(hr)
+    assert '64x48' in info and ' 30 fps' in info and 'Audio' not in info
+    assert lib.count_frames(hr) == 48
+    # an explicit target wins over the recorded one
+    hr2 = tmp_path / 'hr2.mkv'
+    res = lib.run_cli(['upsample', lr, hr2, '--model', assets['steg'], '--factor', '2',
+                       '--scale', '1.5', '-q'])
+    assert res.returncode == 0, res.stderr
+    assert '48x36' in lib.probe(hr2) and lib.count_frames(hr2) == 78
+
+
+@pytest.mark.parametrize('args,message', [
+    (['roundtrip', '{dir}/missing.mp4', '{tmp}/o.mp4'], 'does not exist'),
+    (['downsample', '{clip}', '{tmp}/o.mp4', '--factor', 'abc'], 'factor must be a number'),
+    (['downsample', '{clip}', '{tmp}/o.mp4', '--factor', '0'], 'must be positive'),
+    (['downsample', '{clip}', '{tmp}/o.mp4', '--factor', '2', '--fps', '15'], 'not both'),
+    (['downsample', '{clip}', '{tmp}/o.mp4', '--size', '12'], 'WxH'),
+    (['downsample', '{clip}', '{tmp}/o.xyz'], 'unknown output container'),
+    (['downsample', '{clip}', '{clip}'], 'exists; pass -y'),
+    (['upsample', '{clip}', '{tmp}/o.mp4', '--model', '/no/model.safetensors'],
+     'neither a shipped model'),
+    (['upsample', '{clip}', '{tmp}/o.mp4', '--mode', 'wrong'], 'invalid choice'),
+    (['frobnicate'], 'invalid choice'),
+    ([], ''),
+])
+def test_usage_errors_exit_2(assets, tmp_path, args, message):
+    fill = {'dir': assets['dir'], 'tmp': tmp_path, 'clip': assets['clip']}
+    args = [a.format(**fill) for a in args]
+    if args and args[0] != 'frobnicate' and '--model' not in args:
+        args += ['--model', str(assets['steg'])]
+    res = lib.run_cli(args)
+    assert res.returncode == 2, (res.returncode, res.stderr)
+    assert message in res.stderr + res.stdout
+    assert not list(tmp_path.glob('o.*'))
+
+
+def test_interrupt_leaves_only_a_marked_partial_file(assets, tmp_path):
+    long = lib.make_clip(tmp_path / 'long.mp4', 3000, size='32x24')
+    out = tmp_path / 'out.mkv'
+    partial = tmp_path / 'out.mkv.partial'
+    proc = subprocess.Popen([sys.executable, '-m', 'mmagic_cstvr.cli', 'roundtrip', str(long),
+                             str(out), '--model', str(assets['steg']), '--scale', '2', '-q'],
+                            env=lib.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if partial.exists() and partial.stat().st_size > 0:
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, 'finished before it could be interrupted'
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert 'interrupted' in err
+    assert not out.exists()
+    assert partial.exists()
