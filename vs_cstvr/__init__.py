@@ -1,0 +1,18 @@
+"""VapourSynth front end of cstvr: ``core.cstvr.Downsample`` and ``core.cstvr.Upsample``.
+
+A small native plugin (``cstvr_plugin.c``, built and installed by ``python -m vs_cstvr.build``)
+registers the ``cstvr`` namespace and hands every call to :mod:`vs_cstvr.dispatch`. The filters are
+built in Python on top of :class:`mmagic_cstvr.clip_resampler.ClipResampler`, the engine the other
+front ends share:
+
+- :mod:`vs_cstvr.dispatch`: the hand-over from the C plugin (arguments in, clip or error out);
+- :mod:`vs_cstvr.params`: argument checks and the target geometry (fps fraction, frame count, size);
+- :mod:`vs_cstvr.runtime`: device, precision and the loaded-model cache;
+- :mod:`vs_cstvr.frames`: VapourSynth frames <-> numpy, and frame properties;
+- :mod:`vs_cstvr.cache`: the bounded cache of computed windows;
+- :mod:`vs_cstvr.filters`: the output clip (FrameEval + ModifyFrame per frame, window by window).
+
+Importing this package is light: nothing here imports torch, mmagic or vapoursynth.
+"""
+
+NAMESPACE = 'cstvr'

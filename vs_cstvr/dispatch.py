@@ -1,0 +1,41 @@
+"""The hand-over between the native plugin and the Python filters.
+
+The plugin stores a public function's arguments under a token and runs
+``vs_cstvr.dispatch.create(name, token)`` with the GIL held. :func:`create` fetches the arguments
+with ``core.cstvr.CallArgs(token=...)``, builds the clip (:mod:`vs_cstvr.filters`) and hands it back with
+``core.cstvr.CallResult(token=..., clip=...)``; any failure goes back as
+``core.cstvr.CallResult(token=..., error=...)`` and becomes the filter's error: the message alone for a
+request the filters refuse (:class:`~vs_cstvr.params.CstvrError`), the whole traceback for anything
+else (and for everything when ``CSTVR_DEBUG=1``). Nothing escapes into the interpreter.
+"""
+from __future__ import annotations
+
+import os
+import traceback
+
+
+def create(name: str, token: int) -> None:
+    import vapoursynth as vs
+    core = vs.core
+    try:
+        args = core.cstvr.CallArgs(token=token)
+        args.pop('_token', None)
+        from . import filters
+        build = {'Downsample': filters.downsample, 'Upsample': filters.upsample}[name]
+        clip = build(args)
+        core.cstvr.CallResult(token=token, clip=clip)
+    except BaseException as err:  # noqa: BLE001 - everything goes back to the caller as an error
+        message = describe(name, err)
+        try:
+            core.cstvr.CallResult(token=token, error=message)
+        except BaseException:  # noqa: BLE001
+            traceback.print_exc()
+
+
+def describe(name: str, err: BaseException) -> str:
+    """The error message for a failed call of ``name``."""
+    from .params import CstvrError
+    if isinstance(err, CstvrError) and os.environ.get('CSTVR_DEBUG', '') in ('', '0'):
+        return f'{name}: {err}'
+    trace = ''.join(traceback.format_exception(type(err), err, err.__traceback__))
+    return f'{name}: {type(err).__name__}: {err}\n{trace}'

@@ -1,0 +1,262 @@
+"""``core.cstvr.Downsample`` and ``core.cstvr.Upsample``: output clips computed window by window.
+
+The output is a ``BlankClip`` of the target format, size, frame rate and length, evaluated per frame
+with ``std.FrameEval``: for frame ``n`` it returns a fresh ``std.ModifyFrame`` (fresh per frame, so
+frames are served in parallel) that either writes the already computed pixels of ``n``'s window group,
+or first requests the group's source frames, runs the network on the group
+(:meth:`ClipResampler.run`, the engine every front end shares) and caches the result.
+
+- Windows come from :func:`mmagic_cstvr.timeline.plan_windows` for the whole clip; ``batch`` windows
+  form a group, computed in one call. A group depends on its source frames alone, so any frame can
+  be asked for in any order and gets the pixels of a sequential pass.
+- The cache keeps a few groups (:class:`vs_cstvr.cache.ComputeOnceCache`): memory depends on the
+  window, batch and thread count, not on the clip length.
+- Scene changes (``scenechange=1``, the default): the ``_SceneChangePrev``/``_SceneChangeNext``
+  properties of the source frames are read when a group's frames arrive (no pass over the clip at
+  planning time), and a window spanning a cut is split there
+  (:meth:`ClipResampler.split_at_cuts`), so no output frame mixes two scenes. The output frames carry
+  the cuts on in the same properties, so an Upsample of a Downsample honours them too.
+  ``scenechange=2`` first runs ``misc.SCDetect`` (threshold ``sc_threshold``) on the source;
+  ``scenechange=0`` ignores cuts.
+"""
+from __future__ import annotations
+
+import bisect
+import functools
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+from . import frames as fr
+from .cache import ComputeOnceCache
+from .params import CstvrError, check_clip, integer, target_fps, target_size, text
+from .runtime import default_model, load_model, select_device, select_dtype
+
+
+def downsample(args: Mapping):
+    """Build ``core.cstvr.Downsample(**args)``."""
+    return _build('down', args)
+
+
+def upsample(args: Mapping):
+    """Build ``core.cstvr.Upsample(**args)``."""
+    return _build('up', args)
+
+
+def _build(direction: str, args: Mapping):
+    import vapoursynth as vs
+
+    from mmagic_cstvr.clip_resampler import ClipResampler
+    from mmagic_cstvr.timeline import TimeMap
+
+    core = vs.core
+    clip = args['clip']
+    sample = check_clip(clip)
+    mode = text(args, 'mode') if direction == 'up' else None
+    if mode is not None and mode not in ('steg', 'blind'):
+        raise CstvrError(f'mode must be "steg" or "blind", got {mode!r}')
+    batch = integer(args, 'batch', 1, minimum=1)
+    tile = integer(args, 'tile', 0, minimum=0)
+    tile_overlap = integer(args, 'tile_overlap', 16, minimum=0)
+    window = integer(args, 'window', None, minimum=1)
+    scenechange = integer(args, 'scenechange', 1, choices=(0, 1, 2))
+    bf16 = integer(args, 'bf16', 0, choices=(0, 1))
+    num_frames = integer(args, 'num_frames', None, minimum=1)
+    sc_threshold = args.get('sc_threshold', 0.1)
+    if not 0 < sc_threshold <= 1:
+        raise CstvrError(f'sc_threshold must be in (0, 1], got {sc_threshold}')
+
+    device = select_device(integer(args, 'device_index', None))
+    dtype = select_dtype(device, sample == 'f16', bool(bf16))
+    model = text(args, 'model') or default_model(direction, mode)
+    generator = load_model(model, text(args, 'config'), device, dtype)
+    kind = getattr(generator, 'mode', 'steg')
+    if direction == 'down' and kind == 'blind':
+        raise CstvrError(f'model {model!r} is a blind model, which has no learned Downsample; '
+                         f'use a steg (CSTVRResampler) model')
+    if mode is not None and mode != kind:
+        need = 'a BlindResampler' if mode == 'blind' else 'a steg (CSTVRResampler)'
+        raise CstvrError(f'mode="{mode}" needs {need} model, but model {model!r} is a {kind} model')
+    default_factor, default_scale = getattr(generator, 'default_factors', (2, 4))
+
+    src_fps = Fraction(clip.fps.numerator, clip.fps.denominator)
+    src_hw = (clip.height, clip.width)
+    restored = _recorded_source(clip, args) if direction == 'up' else {}
+    restore_fps = restored.get('fps')
+    dst_fps = target_fps(args, src_fps, direction, default_factor, restore_fps)
+    dst_hw = target_size(args, src_hw, direction, default_scale, restored.get('size'))
+    n_dst = None
+    if direction == 'up':
+        time_map = TimeMap(src_fps, dst_fps)
+        covered = time_map.count(clip.num_frames)
+        if num_frames is not None:
+            if num_frames > covered:
+                raise CstvrError(f'num_frames={num_frames}: the {clip.num_frames}-frame clip covers '
+                                 f'only {covered} frames at {dst_fps} fps')
+            n_dst = num_frames
+        elif restored.get('num_frames') and dst_fps == restore_fps and \
+                TimeMap(dst_fps, src_fps).count(restored['num_frames']) == clip.num_frames:
+            n_dst = min(covered, restored['num_frames'])
+    try:
+        engine = ClipResampler(generator, direction, src_fps, dst_fps, clip.num_frames, dst_hw,
+                               n_dst=n_dst, window=window, device=device, dtype=dtype, tile=tile,
+                               tile_overlap=tile_overlap)
+    except ValueError as err:
+        raise CstvrError(str(err)) from None
+
+    src = clip
+    if scenechange == 2:
+        if not hasattr(core, 'misc'):
+            raise CstvrError('scenechange=2 runs misc.SCDetect, but the misc plugin is not loaded; '
+                             'install it, or mark cuts with _SceneChangePrev/_SceneChangeNext and '
+                             'use scenechange=1')
+        src = core.misc.SCDetect(src, threshold=sc_threshold)
+    if direction == 'down':
+        out_sample = 'u8'
+        extra = {fr.SRC_WIDTH: clip.width, fr.SRC_HEIGHT: clip.height,
+                 fr.SRC_FPS_NUM: src_fps.numerator, fr.SRC_FPS_DEN: src_fps.denominator,
+                 fr.SRC_NUM_FRAMES: clip.num_frames}
+    else:
+        out_sample = 'f16' if (sample == 'f16' and device.type == 'cuda') else 'f32'
+        extra = {}
+    return ResampledClip(core, src, engine, out_sample, batch, scenechange > 0, extra).clip
+
+
+def _recorded_source(clip, args: Mapping) -> Dict[str, object]:
+    """What Downsample recorded about its source, read from frame 0, when it is needed."""
+    wants_fps = all(args.get(k) is None for k in ('fps_num', 'fps_den', 'factor_num', 'factor_den'))
+    wants_size = all(args.get(k) is None for k in ('width', 'height', 'scale'))
+    wants_count = args.get('num_frames') is None
+    if not (wants_fps or wants_size or wants_count):
+        return {}
+    props = clip.get_frame(0).props
+    if not all(k in props for k in fr.SOURCE_PROPS):
+        return {}
+    out = {'fps': Fraction(int(props[fr.SRC_FPS_NUM]), int(props[fr.SRC_FPS_DEN])),
+           'size': (int(props[fr.SRC_HEIGHT]), int(props[fr.SRC_WIDTH])),
+           'num_frames': int(props[fr.SRC_NUM_FRAMES])}
+    return out
+
+
+@dataclass
+class GroupResult:
+    """The output frames ``[first, first + len(pixels))`` of one window group."""
+
+    first: int
+    pixels: List[np.ndarray]
+    props: List[Dict[str, object]]
+
+
+class ResampledClip:
+    """The output clip of one Downsample/Upsample call (see the module docstring)."""
+
+    FORMATS = {'u8': 'RGB24', 'f32': 'RGBS', 'f16': 'RGBH'}
+
+    def __init__(self, core, src, engine, out_sample: str, batch: int, scenes: bool,
+                 extra_props: Dict[str, object]):
+        import vapoursynth as vs
+        self.core = core
+        self.src = src
+        self.engine = engine
+        self.out_sample = out_sample
+        self.batch = batch
+        self.scenes = scenes
+        self.extra = dict(extra_props, _Matrix=0, _Range=1)
+        self.fps = engine.time_map.dst_fps
+        windows = engine.windows
+        self.n_groups = -(-len(windows) // batch)
+        per_group = max(1, engine.n_dst // self.n_groups)
+        threads = max(1, getattr(core, 'num_threads', 1))
+        self.cache: ComputeOnceCache[GroupResult] = ComputeOnceCache(2 + -(-threads // per_group))
+        fmt = getattr(vs, self.FORMATS[out_sample])
+        h, w = engine.dst_size
+        self.blank = core.std.BlankClip(width=w, height=h, format=fmt, length=engine.n_dst,
+                                        fpsnum=self.fps.numerator, fpsden=self.fps.denominator,
+                                        keep=True)
+        self.clip = core.std.FrameEval(self.blank, self._eval, clip_src=[src, self.blank])
+
+    # -- planning -------------------------------------------------------------------------------
+
+    def group_of(self, n: int) -> int:
+        return self.engine.window_index(n) // self.batch
+
+    def group_windows(self, g: int):
+        return self.engine.windows[g * self.batch:(g + 1) * self.batch]
+
+    def pixel_span(self, g: int):
+        ws = self.group_windows(g)
+        return min(w.src_start for w in ws), max(w.src_stop for w in ws)
+
+    def frame_span(self, g: int):
+        """Source frames requested for group ``g``: its pixels, plus (with scene changes) the
+        frames whose properties decide whether its first and last frames start or end a scene."""
+        lo, hi = self.pixel_span(g)
+        if self.scenes:
+            ws = self.group_windows(g)
+            first, stop = ws[0].dst_start, ws[-1].dst_stop
+            if first > 0:
+                lo = min(lo, self.engine.nearest_source(first - 1))
+            if stop < self.engine.n_dst:
+                hi = max(hi, self.engine.nearest_source(stop) + 1)
+        return lo, hi
+
+    # -- frames ---------------------------------------------------------------------------------
+
+    def _eval(self, n: int):
+        std = self.core.std
+        g = self.group_of(n)
+        result = self.cache.get(g)
+        if result is not None:
+            return std.ModifyFrame(self.blank, [self.blank],
+                                   functools.partial(self._write, result=result))
+        lo, hi = self.frame_span(g)
+        clips = [self.blank] + [self.src[k] for k in range(lo, hi)]
+        return std.ModifyFrame(self.blank, clips, functools.partial(self._compute, g=g, lo=lo))
+
+    def _compute(self, n: int, f, g: int, lo: int):
+        result = self.cache.get_or_compute(g, lambda: self._run_group(g, f[1:], lo))
+        return self._write(n, f[0], result)
+
+    def _write(self, n: int, f, result: GroupResult):
+        frame = (f[0] if isinstance(f, list) else f).copy()
+        i = n - result.first
+        fr.write(frame, result.pixels[i])
+        frame.props.update(result.props[i])
+        return frame
+
+    def _run_group(self, g: int, frames: Sequence, lo: int) -> GroupResult:
+        engine = self.engine
+        windows = self.group_windows(g)
+        plo, phi = self.pixel_span(g)
+        arrays = fr.to_arrays(frames[plo - lo:phi - lo])
+        props = [frame.props for frame in frames]
+        cuts: List[int] = fr.scene_cuts(lo, props) if self.scenes else []
+        pieces = [p for w in windows for p in engine.split_at_cuts(w, cuts)] if cuts else windows
+        outs = engine.run(pieces, [arrays[w.src_start - plo:w.src_stop - plo] for w in pieces])
+        first, stop = windows[0].dst_start, windows[-1].dst_stop
+        pixels: List[Optional[np.ndarray]] = [None] * (stop - first)
+        for w, out in zip(pieces, outs):
+            values = fr.convert(out, self.out_sample)
+            for k in range(w.dst_stop - w.dst_start):
+                pixels[w.dst_start - first + k] = values[k]
+        meta = []
+        for j in range(first, stop):
+            p = fr.time_props(j, self.fps, engine.time_map.position(j))
+            p.update(fr.inherited(props[engine.nearest_source(j) - lo]))
+            p.update(self.extra)
+            if self.scenes:
+                p[fr.SC_PREV] = int(self._starts_scene(j, cuts))
+                p[fr.SC_NEXT] = int(self._starts_scene(j + 1, cuts))
+            meta.append(p)
+        return GroupResult(first, pixels, meta)
+
+    def _starts_scene(self, j: int, cuts: List[int]) -> bool:
+        """Whether destination frame ``j`` is the first of a scene: a cut lies between the nearest
+        source frames of ``j - 1`` and ``j``."""
+        if j <= 0 or j >= self.engine.n_dst or not cuts:
+            return False
+        a, b = self.engine.nearest_source(j - 1), self.engine.nearest_source(j)
+        k = bisect.bisect_right(cuts, a)
+        return k < len(cuts) and cuts[k] <= b
