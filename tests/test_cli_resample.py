@@ -71,14 +71,29 @@ def test_downsample_then_upsample_restores_the_source(assets, tmp_path):
     (['frobnicate'], 'invalid choice'),
     ([], ''),
 ])
-def test_usage_errors_exit_2(assets, tmp_path, args, message):
+def test_usage_errors_exit_2(assets, tmp_path, capsys, args, message):
+    from mmagic_cstvr.cli import main
     fill = {'dir': assets['dir'], 'tmp': tmp_path, 'clip': assets['clip']}
     args = [a.format(**fill) for a in args]
     if args and args[0] != 'frobnicate' and '--model' not in args:
         args += ['--model', str(assets['steg'])]
-    res = lib.run_cli(args)
-    assert res.returncode == 2, (res.returncode, res.stderr)
-    assert message in res.stderr + res.stdout
+    try:
+        rc = main(args)
+    except SystemExit as exit_:  # argparse
+        rc = exit_.code
+    assert rc == 2
+    captured = capsys.readouterr()
+    assert message in captured.err + captured.out
+    assert not list(tmp_path.glob('o.*'))
+
+
+def test_exit_codes_of_the_process(assets, tmp_path):
+    res = lib.run_cli(['roundtrip', assets['dir'] / 'missing.mp4', tmp_path / 'o.mp4'])
+    assert res.returncode == 2 and 'does not exist' in res.stderr
+    bad = tmp_path / 'bad.mp4'
+    bad.write_bytes(b'not a video')
+    res = lib.run_cli(['roundtrip', bad, tmp_path / 'o.mp4', '--model', assets['steg']])
+    assert res.returncode == 1 and 'cannot read' in res.stderr
     assert not list(tmp_path.glob('o.*'))
 
 
@@ -91,12 +106,10 @@ def test_interrupt_leaves_only_a_marked_partial_file(assets, tmp_path):
                             env=lib.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        if partial.exists() and partial.stat().st_size > 0:
-            break
-        time.sleep(0.2)
+    while time.time() < deadline and proc.poll() is None and not partial.exists():
+        time.sleep(0.1)
+    time.sleep(1.0)  # frames are flowing
     assert proc.poll() is None, 'finished before it could be interrupted'
-    time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
