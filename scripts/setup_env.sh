@@ -227,6 +227,8 @@ pip_c --no-deps --no-build-isolation --force-reinstall "$ROOT"
 # the in-tree build leaves these behind; a cstvr.egg-info in the source tree would make
 # pkg_resources (and so mim) see the source folder instead of the installed package
 rm -rf "$ROOT/build" "$ROOT/cstvr.egg-info"
+# the VapourSynth plugin (core.cstvr.*), compiled into the core's autoload folder in under a second
+"$VPY" -m vs_cstvr.build --check | sed 's/^/[setup] [cstvr] /'
 
 # ---------------------------------------------------------------------------------------------
 # check: everything imports together, and torch is still the one we started with
