@@ -365,3 +365,41 @@ def test_vspipe_reports_filter_errors(assets):
     assert res.returncode != 0
     assert 'Downsample: give either fps_num/fps_den or factor_num/factor_den' in res.stderr
 
+
+
+HOST_C = r'''
+/* A VapourSynth host without Python: the cstvr plugin must answer with an error, not crash. */
+#include <stdio.h>
+#include "VapourSynth4.h"
+int main(void) {
+    const VSAPI *vsapi = getVapourSynthAPI(VAPOURSYNTH_API_VERSION);
+    VSCore *core = vsapi->createCore(0);
+    VSPlugin *cstvr = vsapi->getPluginByNamespace("cstvr", core);
+    if (!cstvr) { puts("cstvr not loaded"); return 3; }
+    VSMap *args = vsapi->createMap();
+    VSMap *blank = vsapi->invoke(vsapi->getPluginByNamespace("std", core), "BlankClip", args);
+    VSNode *clip = vsapi->mapGetNode(blank, "clip", 0, NULL);
+    vsapi->mapSetNode(args, "clip", clip, maReplace);
+    VSMap *out = vsapi->invoke(cstvr, "Downsample", args);
+    const char *err = vsapi->mapGetError(out);
+    printf("%s\n", err ? err : "NO ERROR");
+    vsapi->freeMap(out); vsapi->freeNode(clip); vsapi->freeMap(blank); vsapi->freeMap(args);
+    vsapi->freeCore(core);
+    return err ? 0 : 1;
+}
+'''
+
+
+def test_plugin_in_a_host_without_python(assets, tmp_path):
+    """libpython is not linked: a non-Python host loads the plugin and gets a clear error."""
+    import subprocess
+    from pathlib import Path
+    vsdir = Path(vs.__file__).resolve().parent
+    src = tmp_path / 'host.c'
+    src.write_text(HOST_C)
+    exe = tmp_path / 'host'
+    subprocess.run(['gcc', '-O1', str(src), f'-I{vsdir / "include"}', f'-L{vsdir}',
+                    '-l:libvapoursynth.so.4', f'-Wl,-rpath,{vsdir}', '-o', str(exe)], check=True)
+    res = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "need VapourSynth's Python module" in res.stdout
