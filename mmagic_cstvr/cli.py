@@ -7,6 +7,8 @@ Subcommands:
   upsample    IN OUT: a video file through core.cstvr.Upsample and ffmpeg
   roundtrip   IN OUT: Downsample then Upsample in one graph
               (these three live in vs_cstvr/command.py)
+  eval        score models and baselines with the papers' protocol
+              (mmagic_cstvr/evaluation/harness.py)
 
 More subcommands come with the plugin, training and inference issues.
 """
@@ -112,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     from vs_cstvr.command import add_parsers
 
     add_parsers(sub)
+    from .evaluation.harness import add_parser as add_eval_parser
+
+    add_eval_parser(sub)
     return parser
 
 

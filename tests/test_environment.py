@@ -105,7 +105,7 @@ def test_mmagic_registry_and_project_components():
 
 def test_mim_finds_the_installed_package(tmp_path):
     # mim's own package lookup, run the way `mim train` runs it: outside the source tree
-    code = "from mim.utils import get_installed_path; print(get_installed_path('cstvr'))"
+    code = "from mim.utils import get_installed_path; print(get_installed_path('mmagic_cstvr'))"
     res = run([sys.executable, "-W", "ignore", "-c", code], cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     path = Path(res.stdout.strip().splitlines()[-1])
@@ -122,7 +122,7 @@ def test_mim_finds_the_installed_package(tmp_path):
 def test_mim_list_shows_cstvr(tmp_path):
     res = run([BIN / "mim", "list"], cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert any(line.split()[:1] == ["cstvr"] for line in res.stdout.splitlines()), res.stdout
+    assert any(line.split()[:1] == ["mmagic-cstvr"] for line in res.stdout.splitlines()), res.stdout
 
 
 def test_cstvr_info_command():
