@@ -4,8 +4,8 @@
 _base_ = ['./cstvr_tiny.py']
 
 model = dict(test_cfg=dict(temporal=2, spatial=4))
-train_dataloader = dict(batch_size=8, num_workers=1,
-                        dataset=dict(num_frames=9, crop_size=64, scales=(0.5,)))
-train_cfg = dict(max_iters=3000, val_interval=500)
-param_scheduler = dict(T_max=3000)
+train_dataloader = dict(batch_size=4, num_workers=1,
+                        dataset=dict(num_frames=7, crop_size=48, scales=(0.5,)))
+train_cfg = dict(max_iters=2500, val_interval=500)
+param_scheduler = dict(T_max=2500)
 default_hooks = dict(checkpoint=dict(interval=250), logger=dict(interval=10))

@@ -9,6 +9,8 @@ Subcommands:
               (these three live in vs_cstvr/command.py)
   eval        score models and baselines with the papers' protocol
               (mmagic_cstvr/evaluation/harness.py)
+  report      results table, PSNR-vs-factor plots and side-by-side crops
+              (mmagic_cstvr/evaluation/report.py)
 
 More subcommands come with the plugin, training and inference issues.
 """
@@ -115,8 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_parsers(sub)
     from .evaluation.harness import add_parser as add_eval_parser
+    from .evaluation.report import add_parser as add_report_parser
 
     add_eval_parser(sub)
+    add_report_parser(sub)
     return parser
 
 

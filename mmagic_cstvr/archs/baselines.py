@@ -61,11 +61,12 @@ class NaiveResampler(nn.Module):
                 scale: Optional[float] = None) -> Dict[str, torch.Tensor]:
         factor = self.default_factors[0] if factor is None else factor
         scale = self.default_factors[1] if scale is None else scale
-        lr_pos, hr_pos = training_positions(hr.shape[2], factor)
-        size = scaled_size(hr.shape[-2:], scale)
+        lr_pos, hr_pos = training_positions(int(hr.shape[2]), factor)
+        hr_size = (int(hr.shape[-2]), int(hr.shape[-1]))
+        size = scaled_size(hr_size, scale)
         lr = self.downsample(hr, size, lr_pos, factor)
         return dict(stego=lr, reference=lr,
-                    output=self.upsample(lr, tuple(hr.shape[-2:]), hr_pos, 1 / factor))
+                    output=self.upsample(lr, hr_size, hr_pos, 1 / factor))
 
 
 class FlowResampler(NaiveResampler):

@@ -102,12 +102,13 @@ class CSTVRResampler(nn.Module):
         """
         _check_video(hr, 'the HR clip')
         factor, scale = _factors(self.default_factors, factor, scale)
-        lr_pos, hr_pos = training_positions(hr.shape[2], factor)
-        size = scaled_size(hr.shape[-2:], scale)
+        lr_pos, hr_pos = training_positions(int(hr.shape[2]), factor)
+        hr_size = (int(hr.shape[-2]), int(hr.shape[-1]))
+        size = scaled_size(hr_size, scale)
         latent, stego = self.encode(hr, size, lr_pos, factor)
         stego = self.quantizer(stego)
         revealed = self.reveal(stego)
-        output = self.up_net(revealed, tuple(hr.shape[-2:]), hr_pos, 1 / factor)
+        output = self.up_net(revealed, hr_size, hr_pos, 1 / factor)
         return dict(latent=latent, stego=stego, revealed=revealed, output=output,
                     reference=reference_lr(hr, lr_pos, size))
 
@@ -144,8 +145,9 @@ class BlindResampler(nn.Module):
         """Training pass: ``stego`` is the ordinary 8-bit LR here, ``output`` the reconstruction."""
         _check_video(hr, 'the HR clip')
         factor, scale = _factors(self.default_factors, factor, scale)
-        lr_pos, hr_pos = training_positions(hr.shape[2], factor)
-        size = scaled_size(hr.shape[-2:], scale)
+        lr_pos, hr_pos = training_positions(int(hr.shape[2]), factor)
+        hr_size = (int(hr.shape[-2]), int(hr.shape[-1]))
+        size = scaled_size(hr_size, scale)
         lr = self.downsample(hr, size, lr_pos, factor)
-        output = self.up_net(lr, tuple(hr.shape[-2:]), hr_pos, 1 / factor)
+        output = self.up_net(lr, hr_size, hr_pos, 1 / factor)
         return dict(stego=lr, reference=lr, output=output)

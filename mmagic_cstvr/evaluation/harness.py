@@ -64,6 +64,10 @@ def evaluate(model: str, sources: Sequence[str], factors: Sequence[Tuple[float, 
     return out
 
 
+def _db(value: float) -> str:
+    return 'identical' if value == float('inf') else f'{value:.2f}'
+
+
 def markdown_table(runs: List[Dict]) -> str:
     """One row per (model, factors, dataset): RGB and Y PSNR/SSIM, LR-vs-reference PSNR, params."""
     lines = ['| model | factors (time x space) | dataset | RGB PSNR / SSIM | Y PSNR / SSIM | '
@@ -74,7 +78,7 @@ def markdown_table(runs: List[Dict]) -> str:
                 a = clips['all']
                 lines.append(f"| {run['model']} | {key} | {dataset} | {a['psnr_rgb']:.2f} / "
                              f"{a['ssim_rgb']:.4f} | {a['psnr_y']:.2f} / {a['ssim_y']:.4f} | "
-                             f"{a['lr_psnr']:.2f} | {run['params'] / 1e6:.2f} M |")
+                             f"{_db(a['lr_psnr'])} | {run['params'] / 1e6:.2f} M |")
     return '\n'.join(lines) + '\n'
 
 
