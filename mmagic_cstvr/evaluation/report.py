@@ -23,14 +23,12 @@ TEMPORAL_SWEEP = (1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
 SPATIAL_SWEEP = (1.5, 2.0, 2.5, 3.0, 4.0)
 
 
-def flops_per_output_pixel(model: str, config=None, factors=(2.0, 4.0), size=(7, 64, 64)) -> float:
-    """Multiply-adds x 2 of one window's round trip divided by its HR output voxels (mmengine's
-    analyser); 0 for parameter-free baselines."""
+def macs_per_output_pixel(generator: torch.nn.Module, factors=(2.0, 4.0), size=(7, 64, 64)) -> float:
+    """Multiply-adds of one window's round trip (mmengine's analyser, as mmagic's get_flops) divided
+    by its HR output voxels; 0 for parameter-free baselines."""
     from mmengine.analysis import FlopAnalyzer
-    generator = load_resampler(model, config)
     if not any(True for _ in generator.parameters()):
         return 0.0
-    hr = torch.rand(1, 3, *size)
 
     class RoundTrip(torch.nn.Module):
         def __init__(self, g):
@@ -40,10 +38,10 @@ def flops_per_output_pixel(model: str, config=None, factors=(2.0, 4.0), size=(7,
         def forward(self, x):
             return self.g(x, *factors)['output']
 
-    analyzer = FlopAnalyzer(RoundTrip(generator).eval(), (hr,))
+    analyzer = FlopAnalyzer(RoundTrip(generator).eval(), (torch.rand(1, 3, *size),))
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
-    return 2 * analyzer.total() / float(np.prod(size))
+    return analyzer.total() / float(np.prod(size))
 
 
 def sweep(models: Sequence[str], source: str, config=None, progress=True) -> Dict:
@@ -124,11 +122,11 @@ def run(args) -> int:
     for model in args.model:
         result = evaluate(model, args.data, factors, args.config, device=args.device,
                           progress=not args.quiet)
-        result['flops_per_pixel'] = flops_per_output_pixel(model, args.config)
+        result['macs_per_pixel'] = macs_per_output_pixel(load_resampler(model, args.config))
         runs.append(result)
     table = markdown_table(runs)
     flops = '\n'.join(f"- {r['model']}: {r['params'] / 1e6:.3f} M parameters, "
-                      f"{r['flops_per_pixel'] / 1e3:.1f} kFLOP per output pixel (2x/4x round trip)"
+                      f"{2 * r['macs_per_pixel'] / 1e3:.1f} kFLOP per output pixel (2x/4x round trip)"
                       for r in runs)
     (out / 'results.json').write_text(json.dumps(runs, indent=1))
     (out / 'results.md').write_text(table + '\n' + flops + '\n')
