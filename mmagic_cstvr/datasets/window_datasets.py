@@ -21,7 +21,7 @@ from .footage import Footage, expand_sources, load_footage
 def _pack(frames: np.ndarray, **meta) -> dict:
     """(T, H, W, 3) RGB uint8 -> mmagic's packed {'inputs', 'data_samples'} with BGR frames."""
     bgr = [np.ascontiguousarray(f[..., ::-1]) for f in frames]
-    return PackInputs(keys=['img'])(dict(img=bgr, gt=bgr, img_channel_order='bgr',
+    return PackInputs(keys=['img'], meta_keys=['key'])(dict(img=bgr, gt=bgr, img_channel_order='bgr',
                                          gt_channel_order='bgr', **meta))
 
 
