@@ -15,21 +15,17 @@ IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 
 
 def open_video(path: str | Path):
-    """A VapourSynth RGB24 clip of the video file ``path`` (frame-accurate, no index file written)."""
+    """A VapourSynth RGB24 clip of the video file ``path`` (frame-accurate, no index file written);
+    YUV is converted as :func:`vs_cstvr.pipeline.open_rgb` does for the plugin's scripts."""
     import vapoursynth as vs
+    from vs_cstvr.pipeline import open_rgb
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'video file {path} does not exist')
-    core = vs.core
     try:
-        clip = core.bs.VideoSource(str(path), cachemode=0)
+        return open_rgb(str(path.resolve()), fmt='RGB24')[0]
     except vs.Error as err:
         raise ValueError(f'cannot decode {path}: {err}') from None
-    if clip.format.color_family == vs.RGB:
-        return clip if clip.format.id == vs.RGB24 else core.resize.Point(clip, format=vs.RGB24)
-    declared = clip.get_frame(0).props.get('_Matrix', 2)
-    matrix = declared if declared not in (2, 3) else (1 if clip.height >= 720 else 6)
-    return core.resize.Bicubic(clip, format=vs.RGB24, matrix_in=matrix)
 
 
 def clip_fps(clip) -> Fraction:
