@@ -224,9 +224,9 @@ log "[ffmpeg] $("$VENV/bin/ffmpeg" -version | head -n 1)"
 log "[cstvr] pip install --no-deps --no-build-isolation $ROOT"
 rm -rf "$ROOT/build"
 pip_c --no-deps --no-build-isolation --force-reinstall "$ROOT"
-# the in-tree build leaves these behind; a cstvr.egg-info in the source tree would make
+# the in-tree build leaves these behind; an .egg-info folder in the source tree would make
 # pkg_resources (and so mim) see the source folder instead of the installed package
-rm -rf "$ROOT/build" "$ROOT/cstvr.egg-info"
+rm -rf "$ROOT/build" "$ROOT"/*.egg-info
 # the VapourSynth plugin (core.cstvr.*), compiled into the core's autoload folder in under a second
 "$VPY" -m vs_cstvr.build --check | sed 's/^/[setup] [cstvr] /'
 

@@ -2,7 +2,7 @@
 from .down_backbone import DownNet, ResBlock3D
 from .implicit_sampler import ImplicitSampler3D, trilinear_sample
 from .quantizer import Quantize8Bit
-from .reference_lr import reference_lr
+from .classical import naive_upsample, reference_lr
 from .baselines import FlowResampler, NaiveResampler
 from .resampler import BlindResampler, CSTVRResampler
 from .steganography import IMSM, AffineCoupling
@@ -10,5 +10,5 @@ from .swin3d import SwinStage3D
 from .up_backbone import UpNet
 
 __all__ = ['FlowResampler', 'NaiveResampler', 'DownNet', 'ResBlock3D', 'ImplicitSampler3D', 'trilinear_sample', 'Quantize8Bit',
-           'reference_lr', 'BlindResampler', 'CSTVRResampler', 'IMSM', 'AffineCoupling',
+           'reference_lr', 'naive_upsample', 'BlindResampler', 'CSTVRResampler', 'IMSM', 'AffineCoupling',
            'SwinStage3D', 'UpNet']

@@ -6,29 +6,12 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..lattice import scaled_size
 from ..timeline import training_positions
 from .quantizer import Quantize8Bit
-from .reference_lr import reference_lr
-
-
-def _bicubic(video: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
-    """Per-frame bicubic resize of (B, C, T, H, W) (antialiased when shrinking)."""
-    b, c, t, h, w = video.shape
-    flat = video.transpose(1, 2).reshape(b * t, c, h, w)
-    out = F.interpolate(flat, size=tuple(size), mode='bicubic', align_corners=False,
-                        antialias=size[0] < h or size[1] < w)
-    return out.reshape(b, t, c, *size).transpose(1, 2)
-
-
-def _bracket(p: float, n: int) -> Tuple[int, int, float]:
-    """Neighbouring frames of position ``p`` on ``n`` frames and the blend weight of the later one."""
-    lo = int(np.clip(np.floor(p), 0, n - 1))
-    hi = min(lo + 1, n - 1)
-    return lo, hi, float(np.clip(p - lo, 0, 1)) if hi != lo else 0.0
+from .classical import naive_upsample, reference_lr, resize_frames, temporal_neighbours
 
 
 class NaiveResampler(nn.Module):
@@ -40,22 +23,13 @@ class NaiveResampler(nn.Module):
         super().__init__()
         self.default_factors = tuple(default_factors)
         self.quantizer = Quantize8Bit()
-        self.register_buffer('_device_probe', torch.zeros(0), persistent=False)
 
     def downsample(self, hr, size, positions, step):
         return self.quantizer(reference_lr(hr, positions, size))
 
-    def _blend(self, a: torch.Tensor, b: torch.Tensor, w: float) -> torch.Tensor:
-        return a * (1 - w) + b * w
-
     def upsample(self, lr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
                  step: float) -> torch.Tensor:
-        up = _bicubic(lr, size)
-        frames = []
-        for p in positions:
-            lo, hi, w = _bracket(p, lr.shape[2])
-            frames.append(self._blend(up[:, :, lo], up[:, :, hi], w) if w else up[:, :, lo])
-        return torch.stack(frames, 2).clamp(0, 1)
+        return naive_upsample(lr, size, positions).clamp(0, 1)
 
     def forward(self, hr: torch.Tensor, factor: Optional[float] = None,
                 scale: Optional[float] = None) -> Dict[str, torch.Tensor]:
@@ -78,6 +52,14 @@ class FlowResampler(NaiveResampler):
     def __init__(self, default_factors: Tuple[float, float] = (2, 4), preset: str = 'medium'):
         super().__init__(default_factors)
         self.preset = preset
+
+    def upsample(self, lr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
+                 step: float) -> torch.Tensor:
+        up = resize_frames(lr, size)
+        frames = []
+        for lo, hi, w in zip(*temporal_neighbours(positions, lr.shape[2])):
+            frames.append(self._blend(up[:, :, lo], up[:, :, hi], w) if w else up[:, :, lo])
+        return torch.stack(frames, 2).clamp(0, 1)
 
     def _flow(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         import cv2

@@ -7,7 +7,7 @@ from torch import nn
 from ..lattice import pixel_centres
 from ..padding import pad_to_multiple
 from .implicit_sampler import ImplicitSampler3D
-from .reference_lr import reference_lr
+from .classical import reference_lr
 from .shuffle import space_to_depth
 
 

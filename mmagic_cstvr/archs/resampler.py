@@ -17,7 +17,7 @@ from ..padding import crop_to, pad_to_multiple
 from ..timeline import training_positions
 from .down_backbone import DownNet
 from .quantizer import Quantize8Bit
-from .reference_lr import reference_lr
+from .classical import reference_lr
 from .steganography import IMSM
 from .up_backbone import UpNet
 

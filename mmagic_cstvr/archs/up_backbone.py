@@ -7,7 +7,8 @@ from torch import nn
 from ..lattice import pixel_centres
 from ..padding import pad_to_multiple
 from .dense_block import SpatioTemporalDenseBlock
-from .implicit_sampler import ImplicitSampler3D, trilinear_sample
+from .classical import naive_upsample
+from .implicit_sampler import ImplicitSampler3D
 from .shuffle import depth_to_space, space_to_depth
 from .swin3d import SwinStage3D
 
@@ -16,8 +17,8 @@ class UpNet(nn.Module):
     """(B, 3, t, h, w) LR -> (B, 3, T, H, W) HR at the given frame positions.
 
     Conv stem to ``channels/4``, space-to-depth 2, the body, two fuse convs (body and skip) to
-    ``4*fuse``, depth-to-space 2, and an implicit sampler to the HR lattice, added to the trilinear
-    upsample of the input (so the network learns the detail).
+    ``4*fuse``, depth-to-space 2, and an implicit sampler to the HR lattice, added to the naive
+    upsample of the input (bicubic in space, linear in time), so the network learns the detail.
 
     The body is ``blocks`` spatio-temporal dense blocks; with ``swin_stages > 0`` it is that many
     stages of (``blocks`` dense blocks, one Swin-3D stage of ``swin_depth`` blocks).
@@ -53,4 +54,4 @@ class UpNet(nn.Module):
         cy = pixel_centres(size[0], h_lr, lr.device, lr.dtype)
         cx = pixel_centres(size[1], w_lr, lr.device, lr.dtype)
         cell = (step, h_lr / size[0], w_lr / size[1])
-        return trilinear_sample(lr, ct, cy, cx) + self.sampler(x, ct, cy, cx, cell)
+        return naive_upsample(lr, size, positions) + self.sampler(x, ct, cy, cx, cell)
