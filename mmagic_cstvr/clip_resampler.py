@@ -99,6 +99,18 @@ class ClipResampler:
             raise IndexError(f'frame {n} is outside the {self.n_dst}-frame target clip')
         return bisect.bisect_right(self._starts, n) - 1
 
+    def groups(self, batch: int) -> List[Sequence[Window]]:
+        """The windows in groups of ``batch`` consecutive ones: what every front end computes in one
+        :meth:`run` call, so all of them batch alike (and give the same pixels)."""
+        if batch < 1:
+            raise ValueError(f'batch must be >= 1, got {batch}')
+        return [self.windows[i:i + batch] for i in range(0, len(self.windows), batch)]
+
+    @staticmethod
+    def source_span(windows: Sequence[Window]) -> Tuple[int, int]:
+        """Source frames ``[lo, hi)`` that ``windows`` read."""
+        return min(w.src_start for w in windows), max(w.src_stop for w in windows)
+
     # -- scene cuts found while running ----------------------------------------------------------
 
     def nearest_source(self, j: int) -> int:

@@ -1,8 +1,12 @@
-"""Colour conventions: value range, 8-bit lattice and BT.601 luma.
+"""Colour conventions: value range, 8-bit lattice, YUV matrices and BT.601 luma.
 
 Frames inside the model are RGB float in [0, 1]. The transmitted LR frames are 8-bit: value ``v``
 stands for ``v / 255`` and a float frame becomes 8-bit by rounding to the nearest level, halves up
 (``floor(255 x + 1/2)``; never by truncation, and the same in numpy and torch). Luma for metrics is BT.601 studio range (16-235), as STVSR papers compute it.
+
+YUV files are read and written with the matrix they are tagged with; untagged ones with BT.709 for
+HD and BT.601 (170m) for SD (:func:`default_matrix`). Matrices are named as VapourSynth names them
+(``'709'``), and :data:`FFMPEG_COLORSPACES` gives ffmpeg's names.
 """
 from __future__ import annotations
 
@@ -30,6 +34,27 @@ def from_uint8(x: torch.Tensor, dtype=torch.float32) -> torch.Tensor:
 def quantize(x: torch.Tensor) -> torch.Tensor:
     """[0, 1] float snapped onto the 8-bit lattice ``k / 255`` (no gradient)."""
     return levels(x) / LEVELS
+
+
+def to_sample_type(values: np.ndarray, sample: str) -> np.ndarray:
+    """Float [0, 1] array -> ``'u8'`` (8-bit levels, halves up), ``'f32'`` or ``'f16'`` samples."""
+    if sample == 'u8':
+        return to_uint8(torch.from_numpy(np.ascontiguousarray(values, dtype=np.float32))).numpy()
+    if sample == 'f16':
+        return values.astype(np.float16)
+    return values.astype(np.float32, copy=False)
+
+
+#: Matrix names (VapourSynth's ``matrix_s``) of the H.273 codes a source may carry.
+MATRIX_NAMES = {1: '709', 5: '470bg', 6: '170m', 9: '2020ncl', 10: '2020cl', 7: '240m'}
+#: ffmpeg's names (``-colorspace``, zscale's ``matrix``) of those matrices.
+FFMPEG_COLORSPACES = {'709': 'bt709', '170m': 'smpte170m', '470bg': 'bt470bg',
+                      '2020ncl': 'bt2020nc', '2020cl': 'bt2020c', '240m': 'smpte240m'}
+
+
+def default_matrix(height: int) -> str:
+    """The usual matrix for untagged video of this height."""
+    return '709' if height >= 600 else '170m'
 
 
 def rgb_to_y(rgb: np.ndarray) -> np.ndarray:

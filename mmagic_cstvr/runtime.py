@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
-from .params import CstvrError
+from .targets import CstvrError
 
 _models: Dict[Tuple, object] = {}
 _models_lock = threading.Lock()

@@ -29,10 +29,11 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
+from mmagic_cstvr.runtime import default_model, load_model, select_device, select_dtype
+
 from . import frames as fr
 from .cache import ComputeOnceCache
-from .params import CstvrError, check_clip, integer, target_fps, target_size, text
-from .runtime import default_model, load_model, select_device, select_dtype
+from .params import CstvrError, check_clip, integer, text
 
 
 def downsample(args: Mapping):
@@ -48,8 +49,7 @@ def upsample(args: Mapping):
 def _build(direction: str, args: Mapping):
     import vapoursynth as vs
 
-    from mmagic_cstvr.clip_resampler import ClipResampler
-    from mmagic_cstvr.timeline import TimeMap
+    from mmagic_cstvr.targets import resampler_for
 
     core = vs.core
     clip = args['clip']
@@ -72,39 +72,12 @@ def _build(direction: str, args: Mapping):
     dtype = select_dtype(device, sample == 'f16', bool(bf16))
     model = text(args, 'model') or default_model(direction, mode)
     generator = load_model(model, text(args, 'config'), device, dtype)
-    kind = getattr(generator, 'mode', 'steg')
-    if direction == 'down' and kind == 'blind':
-        raise CstvrError(f'model {model!r} is a blind model, which has no learned Downsample; '
-                         f'use a steg (CSTVRResampler) model')
-    if mode is not None and mode != kind:
-        need = 'a BlindResampler' if mode == 'blind' else 'a steg (CSTVRResampler)'
-        raise CstvrError(f'mode="{mode}" needs {need} model, but model {model!r} is a {kind} model')
-    default_factor, default_scale = getattr(generator, 'default_factors', (2, 4))
-
     src_fps = Fraction(clip.fps.numerator, clip.fps.denominator)
-    src_hw = (clip.height, clip.width)
     restored = _recorded_source(clip, args) if direction == 'up' else {}
-    restore_fps = restored.get('fps')
-    dst_fps = target_fps(args, src_fps, direction, default_factor, restore_fps)
-    dst_hw = target_size(args, src_hw, direction, default_scale, restored.get('size'))
-    n_dst = None
-    if direction == 'up':
-        time_map = TimeMap(src_fps, dst_fps)
-        covered = time_map.count(clip.num_frames)
-        if num_frames is not None:
-            if num_frames > covered:
-                raise CstvrError(f'num_frames={num_frames}: the {clip.num_frames}-frame clip covers '
-                                 f'only {covered} frames at {dst_fps} fps')
-            n_dst = num_frames
-        elif restored.get('num_frames') and dst_fps == restore_fps and \
-                TimeMap(dst_fps, src_fps).count(restored['num_frames']) == clip.num_frames:
-            n_dst = min(covered, restored['num_frames'])
-    try:
-        engine = ClipResampler(generator, direction, src_fps, dst_fps, clip.num_frames, dst_hw,
-                               n_dst=n_dst, window=window, device=device, dtype=dtype, tile=tile,
-                               tile_overlap=tile_overlap)
-    except ValueError as err:
-        raise CstvrError(str(err)) from None
+    engine = resampler_for(generator, direction, args, src_fps, (clip.height, clip.width),
+                           clip.num_frames, restored=restored, mode=mode, num_frames=num_frames,
+                           model=model, window=window, device=device, dtype=dtype, tile=tile,
+                           tile_overlap=tile_overlap)
 
     src = clip
     if scenechange == 2:
@@ -165,8 +138,8 @@ class ResampledClip:
         self.scenes = scenes
         self.extra = dict(extra_props, _Matrix=0, _Range=1)
         self.fps = engine.time_map.dst_fps
-        windows = engine.windows
-        self.n_groups = -(-len(windows) // batch)
+        self.groups = engine.groups(batch)
+        self.n_groups = len(self.groups)
         per_group = max(1, engine.n_dst // self.n_groups)
         threads = max(1, getattr(core, 'num_threads', 1))
         self.cache: ComputeOnceCache[GroupResult] = ComputeOnceCache(2 + -(-threads // per_group))
@@ -183,11 +156,10 @@ class ResampledClip:
         return self.engine.window_index(n) // self.batch
 
     def group_windows(self, g: int):
-        return self.engine.windows[g * self.batch:(g + 1) * self.batch]
+        return self.groups[g]
 
     def pixel_span(self, g: int):
-        ws = self.group_windows(g)
-        return min(w.src_start for w in ws), max(w.src_stop for w in ws)
+        return self.engine.source_span(self.groups[g])
 
     def frame_span(self, g: int):
         """Source frames requested for group ``g``: its pixels, plus (with scene changes) the

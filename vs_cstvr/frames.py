@@ -16,6 +16,8 @@ from typing import Dict, Iterable, List, Mapping
 
 import numpy as np
 
+from mmagic_cstvr.colour import to_sample_type as convert  # noqa: F401 (float -> sample type)
+
 #: Properties recorded by Downsample so Upsample can restore the source by default.
 SRC_WIDTH = 'CSTVR_SrcWidth'
 SRC_HEIGHT = 'CSTVR_SrcHeight'
@@ -40,18 +42,6 @@ def to_array(frame) -> np.ndarray:
 def to_arrays(frames: Iterable) -> np.ndarray:
     """Frames of one format -> (T, H, W, 3)."""
     return np.stack([to_array(f) for f in frames])
-
-
-def convert(values: np.ndarray, sample: str) -> np.ndarray:
-    """Float [0, 1] array -> the sample type of the output format ('u8', 'f32' or 'f16')."""
-    if sample == 'u8':
-        import torch
-
-        from mmagic_cstvr.colour import to_uint8
-        return to_uint8(torch.from_numpy(np.ascontiguousarray(values, dtype=np.float32))).numpy()
-    if sample == 'f16':
-        return values.astype(np.float16)
-    return values.astype(np.float32, copy=False)
 
 
 def write(frame, values: np.ndarray) -> None:

@@ -20,6 +20,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Tuple
 
+from mmagic_cstvr.colour import MATRIX_NAMES, default_matrix
+
 #: Output formats of :func:`for_output`: VapourSynth preset name, and the y4m/ffmpeg pixel format.
 OUTPUT_FORMATS = {
     'yuv420p8': ('YUV420P8', 'yuv420p'),
@@ -29,9 +31,6 @@ OUTPUT_FORMATS = {
     'rgb24': ('RGB24', 'gbrp'),
     'rgbs': ('RGBS', 'gbrpf32le'),
 }
-
-#: Matrix names (``matrix_s``) for the H.273 codes a source may carry.
-MATRIX_NAMES = {1: '709', 5: '470bg', 6: '170m', 9: '2020ncl', 10: '2020cl', 7: '240m'}
 
 
 class OptionError(ValueError):
@@ -87,11 +86,6 @@ def filter_kwargs(options: Mapping[str, object], direction: str) -> Dict[str, ob
             if name in opts:
                 kw[name] = _int(opts[name], name)
     return kw
-
-
-def default_matrix(height: int) -> str:
-    """The usual matrix for untagged video of this height."""
-    return '709' if height >= 600 else '170m'
 
 
 def _user_path(value: str) -> str:
