@@ -197,3 +197,10 @@ def training_positions(n_hr: int, factor: FractionLike) -> Tuple[List[float], Li
     n_lr = math.floor(Fraction(n_hr - 1) / step) + 1
     return ([float(j * step) for j in range(n_lr)],
             [float(Fraction(i) / step) for i in range(n_hr)])
+
+
+def same_duration(n_a: int, fps_a: FractionLike, n_b: int, fps_b: FractionLike) -> bool:
+    """Whether ``n_a`` frames at ``fps_a`` last as long as ``n_b`` frames at ``fps_b``, within one
+    frame of either (when a file's audio still fits the resampled video)."""
+    fa, fb = as_fraction(fps_a, 'fps'), as_fraction(fps_b, 'fps')
+    return abs(Fraction(n_a) / fa - Fraction(n_b) / fb) <= max(1 / fa, 1 / fb)

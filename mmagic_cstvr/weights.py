@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 from torch import nn
@@ -53,16 +53,19 @@ def save_weights(generator: nn.Module, cfg: dict, path: Union[str, Path]) -> Pat
     return path
 
 
-def _generator_cfg_from_config(config: Union[str, Path]) -> dict:
+def generator_cfg(config) -> dict:
+    """``model.generator`` of an mmagic config (a file path, an mmengine ``Config`` or a dict)."""
     from mmengine import Config
-    config = Path(config)
-    if not config.is_file():
-        raise WeightsError(f'config file {config} does not exist')
-    cfg = Config.fromfile(str(config), import_custom_modules=False)
-    generator = cfg.get('model', {}).get('generator')
+    name = 'the config'
+    if isinstance(config, (str, Path)):
+        name = path = Path(config)
+        if not path.is_file():
+            raise WeightsError(f'config file {path} does not exist')
+        config = Config.fromfile(str(path), import_custom_modules=False)
+    generator = (config.get('model') or {}).get('generator')
     if generator is None:
-        raise WeightsError(f'{config} has no model.generator section')
-    return generator.to_dict()
+        raise WeightsError(f'{name} has no model.generator section')
+    return generator.to_dict() if hasattr(generator, 'to_dict') else dict(generator)
 
 
 def resolve(model: Union[str, Path]) -> Path:
@@ -78,13 +81,9 @@ def resolve(model: Union[str, Path]) -> Path:
     return path
 
 
-def load_generator(model: Union[str, Path], config: Optional[Union[str, Path]] = None,
-                   device: Union[str, torch.device] = 'cpu') -> nn.Module:
-    """Build and load a resampler network in eval mode from a shipped name or a weights path.
-
-    Raises :class:`WeightsError` naming the problem for a missing, truncated or corrupt file, a
-    file without config (and no ``config=``), or weights that do not fit the network.
-    """
+def read_weights(model: Union[str, Path]) -> Tuple[Path, Dict[str, torch.Tensor], Optional[dict]]:
+    """The file, tensors and embedded generator config (None if it has none) of a shipped model
+    name or a safetensors path; :class:`WeightsError` for a missing, truncated or corrupt file."""
     from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
     path = resolve(model)
@@ -95,14 +94,13 @@ def load_generator(model: Union[str, Path], config: Optional[Union[str, Path]] =
     except (SafetensorError, OSError, ValueError) as err:
         raise WeightsError(f'{path} is not a readable safetensors file ({err}); '
                            f'it may be truncated or corrupt') from None
-    if config is not None:
-        cfg = _generator_cfg_from_config(config)
-    elif METADATA_KEY in metadata:
-        cfg = json.loads(metadata[METADATA_KEY])
-    else:
-        raise WeightsError(f'{path} carries no network config: pass config=<mmagic config file>')
-    generator = build_generator(cfg)
-    missing, unexpected = [], []
+    embedded = json.loads(metadata[METADATA_KEY]) if METADATA_KEY in metadata else None
+    return path, state, embedded
+
+
+def fit_weights(generator: nn.Module, state: Dict[str, torch.Tensor], source: Union[str, Path],
+                kind: Optional[str] = None) -> None:
+    """Load ``state`` into ``generator``; :class:`WeightsError` naming the keys that do not fit."""
     own = generator.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
@@ -111,6 +109,25 @@ def load_generator(model: Union[str, Path], config: Optional[Union[str, Path]] =
         detail = '; '.join(f'{what}: {", ".join(keys[:3])}{" ..." if len(keys) > 3 else ""}'
                            for what, keys in (('missing', missing), ('unexpected', unexpected),
                                               ('wrong shape', sorted(wrong))) if keys)
-        raise WeightsError(f'{path} does not fit the {cfg.get("type")} network ({detail})')
+        raise WeightsError(f'{source} does not fit the {kind or type(generator).__name__} '
+                           f'network ({detail})')
     generator.load_state_dict(state)
+
+
+def load_generator(model: Union[str, Path], config: Optional[Union[str, Path]] = None,
+                   device: Union[str, torch.device] = 'cpu') -> nn.Module:
+    """Build and load a resampler network in eval mode from a shipped name or a weights path.
+
+    Raises :class:`WeightsError` naming the problem for a missing, truncated or corrupt file, a
+    file without config (and no ``config=``), or weights that do not fit the network.
+    """
+    path, state, embedded = read_weights(model)
+    if config is not None:
+        cfg = generator_cfg(config)
+    elif embedded is not None:
+        cfg = embedded
+    else:
+        raise WeightsError(f'{path} carries no network config: pass config=<mmagic config file>')
+    generator = build_generator(cfg)
+    fit_weights(generator, state, path, cfg.get('type'))
     return generator.to(device).eval()
