@@ -19,14 +19,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
-import os
 import platform
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 from . import __version__
+from .media_probe import find_ffmpeg
 
 
 def _dist_version(name: str) -> str:
@@ -42,14 +40,6 @@ def _module_version(module: str) -> str:
     except Exception as exc:  # report, do not fail: `info` is a diagnostic
         return f"not importable ({type(exc).__name__}: {exc})"
     return str(getattr(mod, "__version__", "unknown"))
-
-
-def find_ffmpeg() -> str | None:
-    """ffmpeg next to this interpreter (the venv's), else the one on PATH."""
-    local = Path(sys.executable).parent / "ffmpeg"
-    if local.exists() and os.access(local, os.X_OK):
-        return str(local)
-    return shutil.which("ffmpeg")
 
 
 def collect_info() -> dict[str, str]:
