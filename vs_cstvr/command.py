@@ -2,7 +2,9 @@
 
 The command builds the same graph as the example scripts in this process (bestsource ->
 RGBS -> ``core.cstvr.*`` -> YUV) and streams it as y4m into an ffmpeg subprocess (the one next to
-the interpreter, else the one on PATH), with a progress bar. Audio is copied from IN when the output
+the interpreter, else the one on PATH), with a progress bar. ``--backend ffmpeg`` runs the same
+request without VapourSynth through :class:`mmagic_cstvr.apis.CSTVRInferencer` (ffmpeg decodes
+and encodes; the same windows, so the same pixels). Audio is copied from IN when the output
 lasts as long as the input (within a frame). Output goes to ``OUT.partial`` and is renamed to OUT
 only when ffmpeg succeeded; an interrupted run leaves ``OUT.partial`` (marked as incomplete) and a
 failed one removes it.
@@ -17,28 +19,24 @@ arguments, missing input or model, output exists without ``-y``), 130 interrupte
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import shlex
-import subprocess
 import sys
-import tempfile
-from fractions import Fraction
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
+
+from mmagic_cstvr.ffmpeg_pipes import (MUXERS, RGB_PIX_FMTS, EncoderProcess, encoder_defaults,
+                                       output_args)
+from mmagic_cstvr.media_probe import (METADATA_TAG, FfmpegError, describe_source, find_ffmpeg,
+                                      read_source_metadata)
+from mmagic_cstvr.targets import restore_from_tag
+from mmagic_cstvr.timeline import same_duration
 
 from .pipeline import OptionError, filter_kwargs, for_output, open_rgb
 
-#: Container muxers by file extension (the output is written to OUT.partial, so ffmpeg is told).
-MUXERS = {'.mp4': 'mp4', '.m4v': 'mp4', '.mov': 'mov', '.mkv': 'matroska', '.webm': 'webm',
-          '.avi': 'avi', '.ts': 'mpegts', '.nut': 'nut', '.y4m': 'yuv4mpegpipe'}
 #: y4m-capable VapourSynth output formats by ffmpeg pixel format.
 PIX_FMTS = {'yuv420p': 'yuv420p8', 'yuv444p': 'yuv444p8', 'yuv420p10le': 'yuv420p10',
             'yuv444p10le': 'yuv444p10', 'yuv420p10': 'yuv420p10', 'yuv444p10': 'yuv444p10'}
-#: ffmpeg -colorspace names of VapourSynth matrix names.
-COLORSPACES = {'709': 'bt709', '170m': 'smpte170m', '470bg': 'bt470bg', '2020ncl': 'bt2020nc',
-               '2020cl': 'bt2020c', '240m': 'smpte240m'}
-METADATA_TAG = 'cstvr_source'
+BACKENDS = ('vapoursynth', 'ffmpeg')
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -90,20 +88,25 @@ def add_parsers(sub) -> None:
         e.add_argument('--crf', type=int, help='x264/x265 CRF (default: 12 downsample, 18 '
                                                'otherwise)')
         e.add_argument('--preset', default='medium', help='x264/x265 preset (medium)')
-        e.add_argument('--pix-fmt', choices=sorted(PIX_FMTS),
-                       help='output pixel format (default: yuv444p downsample, yuv420p otherwise)')
+        e.add_argument('--pix-fmt', choices=sorted(PIX_FMTS) + list(RGB_PIX_FMTS),
+                       help='output pixel format (default: yuv444p downsample, yuv420p otherwise;'
+                            ' gbrp: 8-bit RGB, --backend ffmpeg only)')
         e.add_argument('--matrix', help='YUV matrix of the input if untagged, and of the output '
                                         '(709, 170m, 2020ncl; default: the input\'s, else by size)')
         e.add_argument('--ffmpeg-args', default='', help='extra ffmpeg output options, one string')
         e.add_argument('--no-audio', action='store_true', help='do not copy the audio')
+        p.add_argument('--backend', choices=BACKENDS, default='vapoursynth',
+                       help='vapoursynth (default): bestsource and core.cstvr.*; ffmpeg: ffmpeg '
+                            'decodes and encodes, no VapourSynth (same pixels)')
         p.add_argument('-y', '--overwrite', action='store_true', help='overwrite OUT')
         p.add_argument('-q', '--quiet', action='store_true', help='no progress bar')
         p.set_defaults(func=main_for(name))
 
 
 _EPILOG = ('Builds the VapourSynth graph (bestsource -> RGBS -> core.cstvr.*) and pipes y4m into '
-           'ffmpeg; writes OUT.partial and renames it when done. Exit codes: 0 ok, 1 failure, '
-           '2 usage, 130 interrupted.')
+           'ffmpeg, or with --backend ffmpeg pipes raw frames from and to ffmpeg; writes '
+           'OUT.partial and renames it when done. Exit codes: 0 ok, 1 failure, 2 usage, '
+           '130 interrupted.')
 
 
 def main_for(name: str):
@@ -145,8 +148,6 @@ def _options(name: str, args: argparse.Namespace, direction: str) -> Dict[str, o
 
 
 def _run(name: str, args: argparse.Namespace) -> int:
-    import vapoursynth as vs
-
     src = Path(args.input)
     out = Path(args.output)
     if not src.is_file():
@@ -167,6 +168,11 @@ def _run(name: str, args: argparse.Namespace) -> int:
 
     down_kw = _options(name, args, 'down')
     up_kw = _options(name, args, 'up')
+    if args.backend == 'ffmpeg':
+        return _run_ffmpeg(name, args, up_kw if name == 'upsample' else down_kw)
+    if args.pix_fmt in RGB_PIX_FMTS:
+        raise UsageError(f'--pix-fmt {args.pix_fmt} needs --backend ffmpeg (y4m carries YUV only)')
+    import vapoursynth as vs
     core = vs.core
     try:
         clip, matrix = open_rgb(str(src.resolve()), args.matrix)
@@ -179,7 +185,8 @@ def _run(name: str, args: argparse.Namespace) -> int:
     try:
         if name in ('downsample', 'roundtrip'):
             lr = core.cstvr.Downsample(clip, **down_kw)
-            metadata[METADATA_TAG] = describe_source(clip)
+            metadata[METADATA_TAG] = describe_source(clip.width, clip.height, clip.fps,
+                                                     clip.num_frames)
         if name == 'downsample':
             result = lr
         elif name == 'roundtrip':
@@ -190,158 +197,127 @@ def _run(name: str, args: argparse.Namespace) -> int:
             result = core.cstvr.Upsample(lr, **shared, **extra)
             metadata = {}
         else:
-            up_kw.update(restore_from_metadata(ffmpeg, src, clip, up_kw))
+            up_kw.update(restore_from_tag(read_source_metadata(ffmpeg, src), clip.num_frames,
+                                          clip.fps, up_kw))
             result = core.cstvr.Upsample(clip, **up_kw)
     except vs.Error as err:
         message = str(err)
         print(f'cstvr {name}: error: {message}', file=sys.stderr)
         return EXIT_FAILURE if 'Traceback' in message else EXIT_USAGE
 
-    pix_fmt = args.pix_fmt or ('yuv444p' if name == 'downsample' else 'yuv420p')
+    defaults = encoder_defaults('down' if name == 'downsample' else 'up')
+    pix_fmt = args.pix_fmt or defaults['pix_fmt']
     final = for_output(result, PIX_FMTS[pix_fmt], matrix)
-    audio = (not args.no_audio) and same_duration(clip, final)
+    audio = (not args.no_audio) and same_duration(clip.num_frames, clip.fps, final.num_frames,
+                                                  final.fps)
     if not args.no_audio and not audio:
-        print(f'cstvr {name}: the output does not last as long as the input: audio not copied',
-              file=sys.stderr)
-    crf = args.crf if args.crf is not None else (12 if name == 'downsample' else 18)
+        _audio_note(name)
     partial = out.with_name(out.name + '.partial')
     cmd = [ffmpeg, '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
-           '-f', 'yuv4mpegpipe', '-i', 'pipe:0']
-    if audio:
-        cmd += ['-i', str(src), '-map', '0:v:0', '-map', '1:a?', '-c:a', 'copy']
-    cmd += ['-c:v', args.codec, '-pix_fmt', pix_fmt]
-    if args.codec in ('libx264', 'libx265'):
-        cmd += ['-crf', str(crf), '-preset', args.preset]
-    if matrix in COLORSPACES:
-        cmd += ['-colorspace', COLORSPACES[matrix]]
-    for key, value in metadata.items():
-        cmd += ['-metadata', f'{key}={value}']
-    if metadata and muxer in ('mp4', 'mov'):
-        cmd += ['-movflags', '+use_metadata_tags']
-    cmd += shlex.split(args.ffmpeg_args) + ['-f', muxer, str(partial)]
+           '-f', 'yuv4mpegpipe', '-i', 'pipe:0',
+           *output_args(codec=args.codec, pix_fmt=pix_fmt,
+                        crf=args.crf if args.crf is not None else defaults['crf'],
+                        preset=args.preset, matrix=matrix, muxer=muxer, partial=partial,
+                        audio_from=src if audio else None, metadata=metadata,
+                        extra=args.ffmpeg_args)]
     return encode(name, final, cmd, partial, out, args.quiet)
+
+
+def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object]) -> int:
+    """The request through :class:`~mmagic_cstvr.apis.CSTVRInferencer` (no VapourSynth)."""
+    from mmagic_cstvr.apis import CSTVRInferencer
+    from mmagic_cstvr.runtime import default_model
+    from mmagic_cstvr.targets import CstvrError
+    from mmagic_cstvr.weights import WeightsError
+    if kw.get('scenechange') == 2:
+        raise UsageError('--scenechange 2 (misc.SCDetect) needs --backend vapoursynth')
+    direction = {'downsample': 'down', 'upsample': 'up', 'roundtrip': 'roundtrip'}[name]
+    extra = {'batch': kw.get('batch', 1), 'window': kw.get('window'), 'tile': kw.get('tile', 0),
+             'tile_overlap': kw.get('tile_overlap', 16), 'bf16': bool(getattr(args, 'bf16', 0))}
+    out = Path(args.output)
+    try:
+        inferencer = CSTVRInferencer(
+            config=kw.get('config'), ckpt=kw.get('model') or default_model(direction,
+                                                                           kw.get('mode')),
+            device=kw.get('device_index'), extra_parameters=extra, show_progress=not args.quiet)
+        result = inferencer(
+            video=args.input, result_out_dir=out, direction=direction, mode=kw.get('mode'),
+            fps=_ratio(kw, 'fps'), factor=_ratio(kw, 'factor'), scale=kw.get('scale'),
+            width=kw.get('width'), height=kw.get('height'), num_frames=kw.get('num_frames'),
+            matrix=args.matrix, codec=args.codec, crf=args.crf, preset=args.preset,
+            pix_fmt=args.pix_fmt, ffmpeg_args=args.ffmpeg_args, audio=not args.no_audio)
+    except (CstvrError, WeightsError) as err:
+        raise UsageError(str(err)) from None
+    except FfmpegError as err:
+        print(f'cstvr {name}: error: {err}', file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print(f'cstvr {name}: interrupted; the incomplete output is '
+              f'{out.with_name(out.name + ".partial")}', file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if not args.no_audio and not result['same_duration']:
+        _audio_note(name)
+    if not args.quiet:
+        print(f'cstvr {name}: wrote {out} ({result["num_frames"]} frames, {result["width"]}x'
+              f'{result["height"]}, {_fps_text(result["fps"])} fps)', file=sys.stderr)
+    return EXIT_OK
+
+
+def _ratio(kw: Dict[str, object], name: str):
+    num = kw.get(f'{name}_num')
+    return None if num is None else f'{num}/{kw.get(f"{name}_den", 1)}'
+
+
+def _audio_note(name: str) -> None:
+    print(f'cstvr {name}: the output does not last as long as the input: audio not copied',
+          file=sys.stderr)
 
 
 def encode(name: str, clip, cmd: List[str], partial: Path, out: Path, quiet: bool) -> int:
     """Stream ``clip`` as y4m into ``cmd`` (an ffmpeg writing ``partial``), then rename."""
     from tqdm import tqdm
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=log)
-        bar = tqdm(total=clip.num_frames, unit='frame', desc=f'cstvr {name}',
-                   disable=True if quiet else None, dynamic_ncols=True)
-        done = [0]
+    encoder = EncoderProcess(cmd, partial, out)
+    bar = tqdm(total=clip.num_frames, unit='frame', desc=f'cstvr {name}',
+               disable=True if quiet else None, dynamic_ncols=True)
+    done = [0]
 
-        def progress(current: int, total: int) -> None:
-            bar.update(current - done[0])
-            done[0] = current
+    def progress(current: int, total: int) -> None:
+        bar.update(current - done[0])
+        done[0] = current
 
-        failure: Optional[str] = None
-        try:
-            clip.output(proc.stdin, y4m=True, progress_update=progress)
-        except KeyboardInterrupt:
-            bar.close()
-            _stop(proc)
-            print(f'cstvr {name}: interrupted; the incomplete output is {partial}',
-                  file=sys.stderr)
-            return EXIT_INTERRUPTED
-        except BrokenPipeError:
-            failure = 'ffmpeg stopped reading'
-        except Exception as err:  # noqa: BLE001 - a frame failed: report it, clean up
-            failure = f'{type(err).__name__}: {err}'
-        finally:
-            bar.close()
-        try:
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        rc = proc.wait()
-        log.seek(0)
-        ffmpeg_log = log.read().decode('utf-8', 'replace').strip()
-    if failure is None and rc != 0:
-        failure = f'ffmpeg exited with code {rc}'
+    failure = None
+    try:
+        clip.output(encoder.stdin, y4m=True, progress_update=progress)
+    except KeyboardInterrupt:
+        bar.close()
+        encoder.abort(keep_partial=True)
+        print(f'cstvr {name}: interrupted; the incomplete output is {partial}', file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        failure = 'ffmpeg stopped reading'
+    except Exception as err:  # noqa: BLE001 - a frame failed: report it, clean up
+        failure = f'{type(err).__name__}: {err}'
+    finally:
+        bar.close()
+    if failure is None:
+        rc = encoder.close()
+        if rc != 0:
+            failure = f'ffmpeg exited with code {rc}'
+    else:
+        encoder.abort(keep_partial=False)
     if failure is not None:
-        partial.unlink(missing_ok=True)
         print(f'cstvr {name}: error: {failure}', file=sys.stderr)
-        if ffmpeg_log:
-            print(ffmpeg_log, file=sys.stderr)
-        if '-c:a' in cmd and ffmpeg_log:
+        if encoder.log:
+            print(encoder.log, file=sys.stderr)
+        if '-c:a' in cmd and encoder.log:
             print('(if the audio cannot be copied into this container, pass --no-audio)',
                   file=sys.stderr)
         return EXIT_FAILURE
-    os.replace(partial, out)
     if not quiet:
         print(f'cstvr {name}: wrote {out} ({clip.num_frames} frames, {clip.width}x{clip.height}, '
               f'{_fps_text(clip.fps)} fps)', file=sys.stderr)
     return EXIT_OK
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    try:
-        proc.stdin.close()
-    except OSError:
-        pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-# -- helpers --------------------------------------------------------------------------------------
-
-def find_ffmpeg() -> Optional[str]:
-    """ffmpeg next to this interpreter (the venv's), else the one on PATH."""
-    import shutil
-    local = Path(sys.executable).parent / 'ffmpeg'
-    if local.exists() and os.access(local, os.X_OK):
-        return str(local)
-    return shutil.which('ffmpeg')
-
-
-def _fps_text(fps: Fraction) -> str:
+def _fps_text(fps) -> str:
     return str(fps.numerator) if fps.denominator == 1 else f'{fps.numerator}/{fps.denominator}'
-
-
-def describe_source(clip) -> str:
-    """The ``cstvr_source`` metadata value: ``WxH FPS FRAMES``."""
-    return f'{clip.width}x{clip.height} {_fps_text(clip.fps)} {clip.num_frames}'
-
-
-def read_source_metadata(ffmpeg: str, path: Path) -> Optional[Dict[str, object]]:
-    """The ``cstvr_source`` tag of a file written by ``cstvr downsample`` (None if absent)."""
-    res = subprocess.run([ffmpeg, '-hide_banner', '-nostdin', '-i', str(path)],
-                         capture_output=True, text=True)
-    m = re.search(rf'^\s*{METADATA_TAG}\s*:\s*(\d+)x(\d+) (\d+(?:/\d+)?) (\d+)\s*$', res.stderr,
-                  re.IGNORECASE | re.MULTILINE)
-    if not m:
-        return None
-    return {'width': int(m.group(1)), 'height': int(m.group(2)), 'fps': Fraction(m.group(3)),
-            'num_frames': int(m.group(4))}
-
-
-def restore_from_metadata(ffmpeg: str, path: Path, clip, kwargs: Dict[str, object]) -> Dict:
-    """Upsample arguments restoring the source recorded by ``cstvr downsample`` where the user gave
-    none (blind mode: nothing)."""
-    if kwargs.get('mode') == 'blind':
-        return {}
-    meta = read_source_metadata(ffmpeg, path)
-    if meta is None:
-        return {}
-    out: Dict[str, object] = {}
-    temporal = any(k in kwargs for k in ('fps_num', 'factor_num'))
-    if not temporal:
-        out['fps_num'], out['fps_den'] = meta['fps'].numerator, meta['fps'].denominator
-    if not any(k in kwargs for k in ('scale', 'width', 'height')):
-        out['width'], out['height'] = meta['width'], meta['height']
-    if not temporal and 'num_frames' not in kwargs:
-        from mmagic_cstvr.timeline import TimeMap
-        if TimeMap(meta['fps'], clip.fps).count(meta['num_frames']) == clip.num_frames:
-            out['num_frames'] = meta['num_frames']
-    return out
-
-
-def same_duration(src, dst) -> bool:
-    """Whether ``dst`` lasts as long as ``src`` within one frame of either."""
-    a = Fraction(src.num_frames) / src.fps
-    b = Fraction(dst.num_frames) / dst.fps
-    return abs(a - b) <= max(1 / src.fps, 1 / dst.fps)
