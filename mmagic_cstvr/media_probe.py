@@ -111,6 +111,10 @@ def probe(path: Union[str, Path], ffmpeg: Optional[str] = None) -> MediaInfo:
     if video is None:
         raise FfmpegError(f'cannot read {path}: it has no video stream')
     width, height, pix_fmt, colorspace = _parse_video(video.group(1), path)
+    side_data = text[video.end():].split('Stream #')[0]
+    rotation = re.search(r'rotation of (-?[\d.]+) degrees', side_data)
+    if rotation and round(float(rotation.group(1))) % 180 == 90:  # decoded upright, as bestsource
+        width, height = height, width
     fps, count = _rate_and_count(ffmpeg, path)
     return MediaInfo(path, width, height, pix_fmt, colorspace, fps, count,
                      re.search(r'^\s*Stream #\d+:\d+\S*: Audio:', text, re.MULTILINE) is not None,

@@ -130,6 +130,37 @@ def test_stream_reads_lazily_and_equals_the_whole_clip(assets):
 
 # -- the same pixels as the VapourSynth front end --------------------------------------------------
 
+@pytest.mark.parametrize('name,encode', [
+    ('tagged.mp4', ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-colorspace', 'bt709']),
+    ('ms_stamps.mkv', ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-r', '24000/1001']),
+    ('full_range.mkv', ['-c:v', 'libx264', '-pix_fmt', 'yuvj444p', '-colorspace', 'bt470bg']),
+    ('deep.mkv', ['-c:v', 'libx264', '-pix_fmt', 'yuv420p10le']),
+    ('rgb.mkv', ['-c:v', 'ffv1', '-pix_fmt', 'gbrp']),
+    ('grey.mkv', ['-c:v', 'ffv1', '-pix_fmt', 'gray']),
+    ('rotated.mp4', ['-c:v', 'libx264', '-pix_fmt', 'yuv420p']),
+])
+def test_decoded_clip_equals_the_vapoursynth_source(vs_core, tmp_path, name, encode):
+    """Both front ends read the same clip: frame count, frame rate, size and float RGB."""
+    from mmagic_cstvr.ffmpeg_pipes import FrameReader
+    from vs_cstvr.pipeline import open_rgb
+    path = tmp_path / name
+    subprocess.run([lib.tool('ffmpeg'), '-v', 'error', '-f', 'lavfi', '-i',
+                    'testsrc2=size=48x32:rate=24000/1001', '-frames:v', '22', *encode, str(path)],
+                   check=True)
+    if name == 'rotated.mp4':  # a display matrix: both decode the picture upright
+        subprocess.run([lib.tool('ffmpeg'), '-v', 'error', '-display_rotation', '90', '-i',
+                        str(path), '-c', 'copy', str(tmp_path / 'r.mp4')], check=True)
+        path = tmp_path / 'r.mp4'
+    clip, matrix = open_rgb(str(path))
+    info = probe(path)
+    assert (info.num_frames, info.fps, info.width, info.height) == \
+        (clip.num_frames, Fraction(clip.fps), clip.width, clip.height)
+    assert info.matrix() == matrix
+    ours = np.stack(list(FrameReader(lib.tool('ffmpeg'), info, info.matrix())))
+    theirs = np.stack([np.stack([np.asarray(f[p]) for p in range(3)], -1) for f in clip.frames()])
+    assert np.array_equal(ours, theirs)
+
+
 def test_downsample_pixels_equal_vapoursynth(vs_core, lr, assets):
     from vs_cstvr.pipeline import for_output, open_rgb
     clip, _ = open_rgb(str(assets['ntsc']))

@@ -21,6 +21,7 @@ is exact. ``result_out_dir`` is the output file (named as mmagic's inferencers n
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
@@ -113,7 +114,9 @@ class CSTVRInferencer(BaseInferencer):
         """The generator from mmagic's registry, with the weights of ``weights``."""
         import mmagic_cstvr
         from mmagic.registry import MODELS
-        mmagic_cstvr.register_all_modules()
+        with warnings.catch_warnings():  # mmagic.models imports diffusers' deprecated aliases
+            warnings.simplefilter('ignore', FutureWarning)
+            mmagic_cstvr.register_all_modules()
         if str(weights).endswith('.pth'):
             gen_cfg, state = self._from_checkpoint(cfg, weights)
         else:
