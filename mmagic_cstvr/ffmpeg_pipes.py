@@ -25,6 +25,9 @@ import numpy as np
 from .colour import FFMPEG_COLORSPACES
 from .media_probe import DECODE_INPUT, DECODE_OUTPUT, FfmpegError, MediaInfo, ffmpeg_says
 
+#: Global options of every ffmpeg that converts colours: zscale in one slice, as zimg runs in
+#: VapourSynth (zscale's slice threading changes some results by one level).
+ONE_SLICE = ['-filter_threads', '1']
 #: Container muxers by file extension (the output is written to OUT.partial, so ffmpeg is told).
 MUXERS = {'.mp4': 'mp4', '.m4v': 'mp4', '.mov': 'mov', '.mkv': 'matroska', '.webm': 'webm',
           '.avi': 'avi', '.ts': 'mpegts', '.nut': 'nut', '.y4m': 'yuv4mpegpipe'}
@@ -106,7 +109,7 @@ class FrameReader:
         self.gray = info.family == 'gray'
         self._log = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
-            [ffmpeg, '-hide_banner', '-nostdin', '-v', 'error', *DECODE_INPUT, '-i',
+            [ffmpeg, '-hide_banner', '-nostdin', '-v', 'error', *ONE_SLICE, *DECODE_INPUT, '-i',
              str(info.path), *DECODE_OUTPUT, '-vf', decode_filter(info, matrix), '-f', 'rawvideo',
              'pipe:1'], stdout=subprocess.PIPE, stderr=self._log)
 

@@ -138,6 +138,7 @@ def test_stream_reads_lazily_and_equals_the_whole_clip(assets):
     ('rgb.mkv', ['-c:v', 'ffv1', '-pix_fmt', 'gbrp']),
     ('grey.mkv', ['-c:v', 'ffv1', '-pix_fmt', 'gray']),
     ('rotated.mp4', ['-c:v', 'libx264', '-pix_fmt', 'yuv420p']),
+    ('tall.mp4', ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'scale=320:180']),
 ])
 def test_decoded_clip_equals_the_vapoursynth_source(vs_core, tmp_path, name, encode):
     """Both front ends read the same clip: frame count, frame rate, size and float RGB."""
@@ -159,6 +160,42 @@ def test_decoded_clip_equals_the_vapoursynth_source(vs_core, tmp_path, name, enc
     ours = np.stack(list(FrameReader(lib.tool('ffmpeg'), info, info.matrix())))
     theirs = np.stack([np.stack([np.asarray(f[p]) for p in range(3)], -1) for f in clip.frames()])
     assert np.array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize('sample', ['u8', 'f32'])
+def test_output_conversions_equal_vapoursynth_resize(vs_core, sample):
+    """RGB frames -> every output format: ffmpeg's zscale gives for_output's bytes (on frames
+    tall enough that zscale would cut them into slices)."""
+    import vapoursynth as vs
+
+    from mmagic_cstvr.ffmpeg_pipes import (ONE_SLICE, RGB_PIX_FMTS, YUV_PIX_FMTS, encode_filter,
+                                           planar, raw_input_args)
+    from vs_cstvr.pipeline import for_output
+    h, w, n = 180, 320, 3
+    rng = np.random.default_rng(1)
+    frames = (rng.integers(0, 256, (n, h, w, 3), dtype=np.uint8) if sample == 'u8' else
+              rng.random((n, h, w, 3), dtype=np.float32))
+    blank = vs_core.std.BlankClip(width=w, height=h, length=n,
+                                  format=vs.RGB24 if sample == 'u8' else vs.RGBS)
+
+    def fill(n, f):
+        out = f.copy()
+        for p in range(3):
+            np.copyto(np.asarray(out[p]), frames[n, ..., p])
+        return out
+    clip = vs_core.std.ModifyFrame(blank, blank, fill)
+    names = {'yuv420p': 'yuv420p8', 'yuv444p': 'yuv444p8', 'yuv420p10le': 'yuv420p10',
+             'yuv444p10le': 'yuv444p10', 'gbrp': 'rgb24'}
+    for pix_fmt in YUV_PIX_FMTS + RGB_PIX_FMTS:
+        res = subprocess.run([lib.tool('ffmpeg'), '-v', 'error', *ONE_SLICE,
+                              *raw_input_args(w, h, Fraction(24), sample), '-vf',
+                              encode_filter(pix_fmt, '709'), '-f', 'rawvideo', '-'],
+                             input=b''.join(planar(f) for f in frames), capture_output=True,
+                             check=True)
+        order = [1, 2, 0] if pix_fmt == 'gbrp' else [0, 1, 2]
+        theirs = b''.join(np.asarray(f[p]).tobytes() for f in
+                          for_output(clip, names[pix_fmt], '709').frames() for p in order)
+        assert res.stdout == theirs, pix_fmt
 
 
 def test_downsample_pixels_equal_vapoursynth(vs_core, lr, assets):

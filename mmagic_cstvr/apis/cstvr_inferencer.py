@@ -32,8 +32,8 @@ from mmengine.registry import INFERENCERS
 
 from ..clip_resampler import ClipResampler
 from ..colour import FFMPEG_COLORSPACES
-from ..ffmpeg_pipes import (MUXERS, EncoderProcess, FrameReader, encode_filter, encoder_defaults,
-                            output_args, planar, raw_input_args)
+from ..ffmpeg_pipes import (MUXERS, ONE_SLICE, EncoderProcess, FrameReader, encode_filter,
+                            encoder_defaults, output_args, planar, raw_input_args)
 from ..media_probe import METADATA_TAG, MediaInfo, describe_source, probe, require_ffmpeg
 from ..runtime import select_device
 from ..targets import CstvrError, resampler_for, restore_from_tag
@@ -286,7 +286,7 @@ class CSTVRInferencer(BaseInferencer):
         copy_audio = audio and info.has_audio and fits
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + '.partial')
-        cmd = [plan.ffmpeg, '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
+        cmd = [plan.ffmpeg, '-hide_banner', '-nostdin', '-loglevel', 'error', '-y', *ONE_SLICE,
                *raw_input_args(w, h, fps, plan.stages[-1][1]),
                *output_args(codec=codec, pix_fmt=pix_fmt, crf=crf, preset=preset,
                             matrix=plan.matrix, muxer=muxer, partial=partial,
