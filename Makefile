@@ -1,7 +1,7 @@
 # cstvr: the README's commands.
 #   make setup  - create/update the virtual environment in .venv (scripts/setup_env.sh)
 #   make test   - setup, then the whole test suite
-#   make demo   - the main job; arrives with the shipped model (says so and fails until then)
+#   make demo   - setup, then the main job: the sample clip through the shipped model (outputs/demo)
 VENV   ?= .venv
 PYTHON := $(VENV)/bin/python
 
@@ -18,6 +18,4 @@ test: setup
 	exit $$rc
 
 demo: setup
-	@echo "make demo: the main job (resampling the sample clip with the shipped default model)"
-	@echo "is not available yet: it arrives with the shipped-model issue. Nothing was run."
-	@exit 1
+	$(PYTHON) examples/demo.py --out outputs/demo

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Dict, Mapping, Optional, Tuple
 
 from mmagic_cstvr.colour import MATRIX_NAMES, default_matrix
+from mmagic_cstvr.timeline import as_fraction
 
 #: Output formats of :func:`for_output`: VapourSynth preset name, and the y4m/ffmpeg pixel format.
 OUTPUT_FORMATS = {
@@ -39,13 +40,9 @@ class OptionError(ValueError):
 
 def _fraction(value: str, name: str) -> Fraction:
     try:
-        frac = Fraction(str(value).strip())
-    except (ValueError, ZeroDivisionError):
-        raise OptionError(f'{name} must be a number or a fraction like 24000/1001, got {value!r}') \
-            from None
-    if frac <= 0:
-        raise OptionError(f'{name} must be positive, got {value!r}')
-    return frac
+        return as_fraction(str(value), name)
+    except ValueError as err:
+        raise OptionError(str(err)) from None
 
 
 def _int(value, name: str) -> int:
