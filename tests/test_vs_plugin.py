@@ -291,11 +291,14 @@ def test_upsample_errors(core, rgb, assets, kw, message):
 
 
 def test_missing_default_model_names_the_fix(core, rgb):
+    """Blind mode defaults to the shipped 'blind' model, which does not ship yet; an unknown name
+    fails the same way whatever ships."""
     from mmagic_cstvr.weights import shipped_models
-    if 'steg' in shipped_models():
-        pytest.skip('a steg model ships now')
-    with pytest.raises(vs.Error, match=r"model 'steg' is neither a shipped model.*pass model="):
-        core.cstvr.Downsample(rgb[:4])
+    assert 'blind' not in shipped_models(), 'blind ships now: test its default instead'
+    with pytest.raises(vs.Error, match=r"model 'blind' is neither a shipped model.*pass model="):
+        core.cstvr.Upsample(rgb[:4], mode='blind', factor_num=2, scale=2.0)
+    with pytest.raises(vs.Error, match=r"model 'nope' is neither a shipped model.*pass model="):
+        core.cstvr.Downsample(rgb[:4], model='nope')
 
 
 def test_blind_upsample(core, rgb, assets):
