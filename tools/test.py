@@ -10,12 +10,9 @@ CHECKPOINT: an mmengine checkpoint (.pth) written by training, a cstvr weights f
 Also run by ``mim test mmagic_cstvr CONFIG --checkpoint CHECKPOINT ...``.
 """
 import argparse
-import os
-import os.path as osp
 
 import mmagic_cstvr  # noqa: F401  (first: applies the compatibility fixes before mmengine/mmagic)
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+from mmagic_cstvr.runner_setup import add_common_arguments, build_runner, load_config, parse
 
 
 def parse_args():
@@ -23,29 +20,13 @@ def parse_args():
     parser.add_argument("config", help="test config file path")
     parser.add_argument("checkpoint", nargs="?", default=None,
                         help="checkpoint (.pth), weights (.safetensors) or shipped model name")
-    parser.add_argument("--work-dir", help="the folder for the evaluation logs")
     parser.add_argument("--out", help="also dump the predictions to this pickle file (.pkl) for offline evaluation")
-    parser.add_argument(
-        "--cfg-options", nargs="+", action=DictAction,
-        help="override config settings, KEY=VALUE pairs (xxx=yyy)")
-    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none",
-                        help="job launcher")
-    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
-    args = parser.parse_args()
-    if "LOCAL_RANK" not in os.environ:
-        os.environ["LOCAL_RANK"] = str(args.local_rank)
-    return args
+    add_common_arguments(parser)
+    return parse(parser)
 
 
-def build_config(args) -> Config:
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get("work_dir", None) is None:
-        cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(args.config))[0])
+def build_config(args):
+    cfg = load_config(args)
     if args.checkpoint and args.checkpoint.endswith(".pth"):
         cfg.load_from = args.checkpoint
     if args.out:
@@ -65,13 +46,7 @@ def build_config(args) -> Config:
 
 def main():
     args = parse_args()
-    cfg = build_config(args)
-    mmagic_cstvr.register_all_modules()
-    if "runner_type" not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        from mmengine.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
+    runner = build_runner(build_config(args))
     load_generator_weights(runner, args.checkpoint)
     runner.test()
 

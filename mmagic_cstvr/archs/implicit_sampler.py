@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import List, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 Corners = Tuple[List[torch.Tensor], List[torch.Tensor], List[torch.Tensor]]

@@ -8,7 +8,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
-import torch
 
 from ..archs import FlowResampler, NaiveResampler
 from ..datasets.footage import expand_sources

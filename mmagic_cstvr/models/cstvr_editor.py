@@ -1,5 +1,5 @@
 """The mmagic editor: train/val/test steps around a resampler network."""
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import torch
 
