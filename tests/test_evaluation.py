@@ -73,4 +73,8 @@ def test_flow_baseline_beats_naive_interpolation_on_motion():
     naive = summarise({'c': evaluate_clip(NaiveResampler(), frames, 2, 1)})['all']
     flow = summarise({'c': evaluate_clip(FlowResampler(), frames, 2, 1)})['all']
     assert naive['exact_frames'] == flow['exact_frames'] == 4
+    # kept key frames are the exact ones, so the protocol mean is the mean over dropped frames
+    assert naive['psnr_rgb_dropped'] == pytest.approx(naive['psnr_rgb'])
+    scores = evaluate_clip(NaiveResampler(), frames, 2, 1)
+    assert scores['dropped'] == [False, True, False, True, False, True, False]
     assert flow['psnr_rgb'] > naive['psnr_rgb'] + 3
