@@ -64,6 +64,8 @@ def evaluate(model: str, sources: Sequence[str], factors: Sequence[Tuple[float, 
 
 
 def _db(value: float) -> str:
+    if value != value:  # not measured (older results)
+        return '-'
     return 'identical' if value == float('inf') else f'{value:.2f}'
 
 
