@@ -78,3 +78,22 @@ def test_flow_baseline_beats_naive_interpolation_on_motion():
     scores = evaluate_clip(NaiveResampler(), frames, 2, 1)
     assert scores['dropped'] == [False, True, False, True, False, True, False]
     assert flow['psnr_rgb'] > naive['psnr_rgb'] + 3
+
+
+@needs_shared_data
+def test_report_writes_table_plot_and_picture(tmp_path):
+    import subprocess
+    import sys
+
+    import cv2
+    clip = SHARED / 'vimeo_samples' / '00018_0043'
+    proc = subprocess.run([sys.executable, '-m', 'mmagic_cstvr.cli', 'report', '--model', 'naive',
+                           '--data', str(clip), '--factors', '2x4', '--sweep-data', str(clip),
+                           '--crop-data', str(clip), '--out', str(tmp_path), '--quiet'],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = (tmp_path / 'results.md').read_text()
+    assert '| naive | 2x4 | 00018_0043 |' in table
+    for picture in ('psnr_vs_factor.png', 'side_by_side.png'):
+        image = cv2.imread(str(tmp_path / picture))
+        assert image is not None and image.shape[0] > 100 and image.std() > 5
