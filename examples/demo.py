@@ -17,10 +17,10 @@ import json
 import subprocess
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-import torch
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -45,57 +45,43 @@ def vspipe_to_file(script: str, args: dict, out: Path, encode: list) -> None:
                          f'ffmpeg {ffmpeg.returncode})')
 
 
-def encode_decode(frames: np.ndarray, fps: str, out: Path) -> np.ndarray:
+def encode_decode(frames: np.ndarray, fps: Fraction, out: Path) -> np.ndarray:
     """Encode (T, H, W, 3) uint8 RGB frames with the transmitted clip's settings, decode them back."""
+    from mmagic_cstvr.ffmpeg_pipes import planar, raw_input_args
     from mmagic_cstvr.video_io import read_source
-    t, h, w, _ = frames.shape
-    subprocess.run([str(BIN / 'ffmpeg'), '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24',
-                    '-s', f'{w}x{h}', '-r', fps, '-i', '-', *ENCODE_LR, str(out)],
-                   input=frames.tobytes(), check=True)
+    h, w = frames.shape[1:3]
+    subprocess.run([str(BIN / 'ffmpeg'), '-v', 'error', '-y', *raw_input_args(w, h, fps, 'u8'),
+                    *ENCODE_LR, str(out)], input=b''.join(planar(f) for f in frames), check=True)
     return read_source(out)[0]
 
 
-def naive_round_trip(src: np.ndarray, out_dir: Path):
-    """The naive cascade through the same encoder: the restored frames."""
-    from mmagic_cstvr.archs import NaiveResampler
-    from mmagic_cstvr.colour import to_uint8
-    from mmagic_cstvr.timeline import training_positions
-    naive = NaiveResampler()
-    hr = torch.from_numpy(src).permute(3, 0, 1, 2).unsqueeze(0).float() / 255
-    lr_pos, hr_pos = training_positions(len(src), 2)
-    h, w = src.shape[1:3]
-    lr = naive.downsample(hr, (h // 2, w // 2), lr_pos, 2.0)
-    lr = encode_decode(to_uint8(lr[0].permute(1, 2, 3, 0)).numpy(), '12', out_dir / 'naive_transmitted.mp4')
-    lr_t = torch.from_numpy(lr).permute(3, 0, 1, 2).unsqueeze(0).float() / 255
-    up = naive.upsample(lr_t, (h, w), hr_pos, 0.5)
-    return to_uint8(up[0].permute(1, 2, 3, 0)).numpy()
-
-
-def reference_lr_frames(src: np.ndarray) -> np.ndarray:
+def ordinary_lr(src: np.ndarray) -> np.ndarray:
+    """The naive cascade's transmitted frames: frame dropping + antialiased bicubic, 8 bit."""
     from mmagic_cstvr.archs import reference_lr
-    from mmagic_cstvr.colour import to_uint8
+    from mmagic_cstvr.colour import frames_to_video, video_to_frames
     from mmagic_cstvr.timeline import training_positions
-    hr = torch.from_numpy(src).permute(3, 0, 1, 2).unsqueeze(0).float() / 255
-    lr = reference_lr(hr, training_positions(len(src), 2)[0], (src.shape[1] // 2, src.shape[2] // 2))
-    return to_uint8(lr[0].permute(1, 2, 3, 0)).numpy()
+    size = (src.shape[1] // 2, src.shape[2] // 2)
+    return video_to_frames(reference_lr(frames_to_video(src), training_positions(len(src), 2)[0], size))
+
+
+def naive_upsample(lr: np.ndarray, n: int, size) -> np.ndarray:
+    """The naive cascade's restored frames from (decoded) transmitted frames."""
+    from mmagic_cstvr.archs import NaiveResampler
+    from mmagic_cstvr.colour import frames_to_video, video_to_frames
+    from mmagic_cstvr.timeline import training_positions
+    hr_pos = training_positions(n, 2)[1]
+    return video_to_frames(NaiveResampler().upsample(frames_to_video(lr), size, hr_pos, 0.5))
 
 
 def side_by_side(frames: dict, lr: np.ndarray, n: int, path: Path, crop=(200, 200)) -> None:
     """Crops of HR frame ``n`` of each clip and of the transmitted LR frame nearest in time."""
-    import cv2
-    src = frames['source'][n]
-    h, w = src.shape[:2]
+    from mmagic_cstvr.evaluation.pictures import labelled_strip, nearest_upscale
+    h, w = frames['source'].shape[1:3]
     y, x = (h - crop[0]) // 2, (w - crop[1]) // 2
     tiles = [(name, f[n][y:y + crop[0], x:x + crop[1]]) for name, f in frames.items()]
     k = min(len(lr) - 1, (n + 1) // 2)
     small = lr[k][y // 2:(y + crop[0]) // 2, x // 2:(x + crop[1]) // 2]
-    tiles.append((f'transmitted LR {k}', cv2.resize(small, crop[::-1], interpolation=cv2.INTER_NEAREST)))
-    canvas = np.concatenate([np.pad(t, ((26, 0), (0, 6), (0, 0)), constant_values=255)
-                             for _, t in tiles], 1)
-    for i, (name, _) in enumerate(tiles):
-        cv2.putText(canvas, name, (i * (crop[1] + 6) + 4, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
-                    (0, 0, 0), 1, cv2.LINE_AA)
-    cv2.imwrite(str(path), canvas[..., ::-1])
+    labelled_strip(tiles + [(f'transmitted LR {k}', nearest_upscale(small, crop))], path)
 
 
 def main() -> int:
@@ -127,8 +113,9 @@ def main() -> int:
     vspipe_to_file('upsample.vpy', dict(up, fps='60000/1001'), smooth, ENCODE_HR)
 
     ours, lr = read_source(restored)[0], read_source(transmitted)[0]
-    naive = naive_round_trip(src, out)
-    reference = reference_lr_frames(src)
+    reference = ordinary_lr(src)
+    naive = naive_upsample(encode_decode(reference, lr_fps, out / 'naive_transmitted.mp4'),
+                           len(src), (h, w))
     summary = {
         'clip': str(args.clip), 'model': args.model,
         'source': f'{len(src)} frames {w}x{h} at {fps} fps',

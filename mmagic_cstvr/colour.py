@@ -31,6 +31,16 @@ def from_uint8(x: torch.Tensor, dtype=torch.float32) -> torch.Tensor:
     return x.to(dtype) / LEVELS
 
 
+def frames_to_video(frames: np.ndarray, device=None) -> torch.Tensor:
+    """(T, H, W, 3) uint8 frames -> (1, 3, T, H, W) float video in [0, 1]."""
+    return from_uint8(torch.from_numpy(np.ascontiguousarray(frames)).to(device)).permute(3, 0, 1, 2)[None]
+
+
+def video_to_frames(video: torch.Tensor) -> np.ndarray:
+    """(1, 3, T, H, W) float video -> (T, H, W, 3) uint8 frames (rounded as :func:`to_uint8`)."""
+    return to_uint8(video[0].permute(1, 2, 3, 0)).cpu().numpy()
+
+
 def quantize(x: torch.Tensor) -> torch.Tensor:
     """[0, 1] float snapped onto the 8-bit lattice ``k / 255`` (no gradient)."""
     return levels(x) / LEVELS

@@ -12,7 +12,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 import torch
 
-from ..colour import to_uint8
+from ..colour import frames_to_video, video_to_frames
 from ..timeline import training_positions
 from .metrics import frame_scores, psnr
 
@@ -29,16 +29,6 @@ def eval_windows(n: int, window: int = 7, stride: int = 6) -> List[Tuple[int, in
     return wins
 
 
-def _video(frames: np.ndarray, device) -> torch.Tensor:
-    """(T, H, W, 3) uint8 -> (1, 3, T, H, W) float in [0, 1]."""
-    return torch.from_numpy(frames).to(device).permute(3, 0, 1, 2).unsqueeze(0).float() / 255
-
-
-def _frames(video: torch.Tensor) -> np.ndarray:
-    """(1, 3, T, H, W) float -> (T, H, W, 3) uint8 (rounded, see :mod:`mmagic_cstvr.colour`)."""
-    return to_uint8(video[0].permute(1, 2, 3, 0)).cpu().numpy()
-
-
 @torch.inference_mode()
 def evaluate_clip(generator, frames: np.ndarray, factor: float, scale: float, window: int = 7,
                   stride: int = 6, device='cpu') -> Dict[str, list]:
@@ -52,8 +42,8 @@ def evaluate_clip(generator, frames: np.ndarray, factor: float, scale: float, wi
     scores: Dict[str, list] = dict(psnr_rgb=[], ssim_rgb=[], psnr_y=[], ssim_y=[], dropped=[],
                                    lr_psnr=[])
     for s, e in eval_windows(len(frames), window, stride):
-        out = generator(_video(frames[s:e], device), factor, scale)
-        pred, lr, ref = _frames(out['output']), _frames(out['stego']), _frames(out['reference'])
+        out = generator(frames_to_video(frames[s:e], device), factor, scale)
+        pred, lr, ref = (video_to_frames(out[k]) for k in ('output', 'stego', 'reference'))
         kept = {round(p) for p in training_positions(e - s, factor)[0] if p == round(p)}
         for i, (gt_frame, pred_frame) in enumerate(zip(frames[s:e], pred)):
             for k, v in frame_scores(gt_frame, pred_frame).items():

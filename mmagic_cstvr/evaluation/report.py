@@ -13,10 +13,11 @@ from typing import Dict, List, Sequence
 import numpy as np
 import torch
 
-from ..colour import to_uint8
+from ..colour import frames_to_video, video_to_frames
 from ..datasets.footage import expand_sources
 from ..video_io import read_source
-from .harness import evaluate, load_resampler, markdown_table, parse_factors
+from .harness import BASELINES, evaluate, load_resampler, markdown_table, parse_factors
+from .pictures import labelled_strip, nearest_upscale
 from .protocol import evaluate_clip, summarise
 
 TEMPORAL_SWEEP = (1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
@@ -90,32 +91,22 @@ def side_by_side(models: Sequence[str], source: str, factors=(2.0, 4.0), path: P
                  crop: int = 160, config=None) -> None:
     """Crops of an interpolated frame: ground truth, every model, and the transmitted LR of the
     first learned model (nearest-upscaled to the crop size)."""
-    import cv2
     frames = read_source(expand_sources([source])[0])[0][:7]
-    hr = torch.from_numpy(frames).permute(3, 0, 1, 2).unsqueeze(0).float() / 255
-    t, h, w = hr.shape[2:]
+    hr = frames_to_video(frames)
+    h, w = frames.shape[1:3]
     y, x = max(0, (h - crop) // 2), max(0, (w - crop) // 2)
-    mid = min(1, t - 1)
-    tiles, labels = [frames[mid, y:y + crop, x:x + crop]], ['ground truth']
+    mid = min(1, len(frames) - 1)
+    tiles = [('ground truth', frames[mid, y:y + crop, x:x + crop])]
     lr_tile = None
     for model in models:
         out = load_resampler(model, config)(hr, *factors)
-        tiles.append(to_uint8(out['output'][0, :, mid]).permute(1, 2, 0).numpy()[y:y + crop, x:x + crop])
-        labels.append(Path(model).stem)
-        if lr_tile is None and model not in ('naive', 'flow'):
-            lr = to_uint8(out['stego'][0, :, 0]).permute(1, 2, 0).numpy()
+        tiles.append((Path(model).stem, video_to_frames(out['output'])[mid, y:y + crop, x:x + crop]))
+        if lr_tile is None and model not in BASELINES:
             s = factors[1]
             ly, lx, lc = int(y / s), int(x / s), max(1, int(crop / s))
-            lr_tile = cv2.resize(lr[ly:ly + lc, lx:lx + lc], (crop, crop), interpolation=cv2.INTER_NEAREST)
-    if lr_tile is not None:
-        tiles.append(lr_tile)
-        labels.append('transmitted LR')
-    canvas = np.concatenate([np.pad(tile, ((24, 0), (0, 4), (0, 0)), constant_values=255)
-                             for tile in tiles], 1)
-    for i, label in enumerate(labels):
-        cv2.putText(canvas, label, (i * (crop + 4) + 4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
-                    (0, 0, 0), 1, cv2.LINE_AA)
-    cv2.imwrite(str(path), canvas[..., ::-1])
+            lr = video_to_frames(out['stego'])[0, ly:ly + lc, lx:lx + lc]
+            lr_tile = ('transmitted LR', nearest_upscale(lr, (crop, crop)))
+    labelled_strip(tiles + ([lr_tile] if lr_tile else []), path)
 
 
 def run(args) -> int:
