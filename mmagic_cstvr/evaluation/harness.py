@@ -45,21 +45,20 @@ def evaluate(model: str, sources: Sequence[str], factors: Sequence[Tuple[float, 
     """
     from tqdm import tqdm
     generator = load_resampler(model, config, device)
-    clips = {}
+    keys = [f'{t:g}x{s:g}' for t, s in factors]
+    out = dict(model=model, params=sum(p.numel() for p in generator.parameters()),
+               results={key: {} for key in keys})
     for src in sources:
-        clips[Path(src).name] = expand_sources([src])
-    out = dict(model=model, params=sum(p.numel() for p in generator.parameters()), results={})
-    for t, s in factors:
-        key = f'{t:g}x{s:g}'
-        out['results'][key] = {}
-        for dataset, paths in clips.items():
-            per_clip = {}
-            bar = tqdm(paths, desc=f'{model} {key} {dataset}', disable=not progress, unit='clip')
-            for path in bar:
-                frames, _ = read_source(path)
-                per_clip[path.stem if path.is_file() else path.name] = evaluate_clip(
-                    generator, frames, t, s, window, stride, device)
-            out['results'][key][dataset] = summarise(per_clip)
+        dataset = Path(src).name
+        per_clip = {key: {} for key in keys}
+        paths = expand_sources([src])
+        for path in tqdm(paths, desc=f'{model} {dataset}', disable=not progress, unit='clip'):
+            frames, _ = read_source(path)  # decoded once, scored at every factor pair
+            name = path.stem if path.is_file() else path.name
+            for key, (t, s) in zip(keys, factors):
+                per_clip[key][name] = evaluate_clip(generator, frames, t, s, window, stride, device)
+        for key in keys:
+            out['results'][key][dataset] = summarise(per_clip[key])
     return out
 
 
