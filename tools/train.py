@@ -1,7 +1,10 @@
 """Train a CSTVR model with mmengine (mmagic style).
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--init-weights MODEL] [--amp]
                           [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
+
+``--init-weights`` fine-tunes: the generator starts from a shipped model (``steg``, ``blind``) or a
+``.safetensors`` file (no pickle), while the optimiser, schedule and iteration count start afresh.
 
 Also run by ``mim train mmagic_cstvr CONFIG ...`` (the installed package carries a copy under
 ``mmagic_cstvr/.mim/tools/``).
@@ -18,6 +21,9 @@ def parse_args():
     parser.add_argument(
         "--resume", nargs="?", type=str, const="auto",
         help="resume from CKPT; without CKPT, from the latest checkpoint in the work folder")
+    parser.add_argument(
+        "--init-weights", metavar="MODEL",
+        help="start the generator from a shipped model name or a .safetensors file (fine-tuning)")
     parser.add_argument("--amp", action="store_true", default=False,
                         help="automatic mixed precision training (AmpOptimWrapper)")
     add_common_arguments(parser)
@@ -44,9 +50,22 @@ def build_config(args):
     return cfg
 
 
+def init_generator(runner, model: str) -> None:
+    """Load safetensors weights into the runner's generator (a resumed run overrides them)."""
+    from mmengine.model import is_model_wrapper
+    from mmagic_cstvr.weights import fit_weights, read_weights
+    path, state, _ = read_weights(model)
+    editor = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    fit_weights(editor.generator, state, path)
+    runner.logger.info(f"generator initialised from {path}")
+
+
 def main():
     args = parse_args()
-    build_runner(build_config(args)).train()
+    runner = build_runner(build_config(args))
+    if args.init_weights:
+        init_generator(runner, args.init_weights)
+    runner.train()
 
 
 if __name__ == "__main__":
