@@ -57,3 +57,29 @@ def test_mim_test_of_naive_baseline_agrees_with_cstvr_eval(tmp_path):
           '--factors', '2x4', '--out', out, '--quiet'], REPO)
     ours = json.loads(out.read_text())[0]['results']['2x4']['vimeo_samples']['all']['psnr_rgb']
     assert mim_psnr == pytest.approx(ours, abs=0.01)
+
+
+@needs_shared_data
+def test_init_weights_starts_the_generator_from_shipped_weights(tmp_path):
+    """With a learning rate of zero, two fine-tuning steps from ``steg`` leave its weights as they
+    were: the checkpoint's generator is exactly the shipped file."""
+    import torch
+    from mmagic_cstvr.weights import read_weights
+    work = tmp_path / 'ft'
+    log = _run([sys.executable, REPO / 'tools' / 'train.py', REPO / 'configs' / 'cstvr_tiny.py',
+                '--init-weights', 'steg', *_quick(2, work), 'optim_wrapper.optimizer.lr=0',
+                'param_scheduler.eta_min=0'], REPO)
+    assert 'generator initialised from' in log
+    saved = torch.load(work / 'iter_2.pth', map_location='cpu')['state_dict']
+    _, shipped, _ = read_weights('steg')
+    assert all(torch.equal(saved['generator.' + k], v) for k, v in shipped.items())
+
+
+@needs_shared_data
+def test_init_weights_that_do_not_fit_are_named(tmp_path):
+    proc = subprocess.run([sys.executable, str(REPO / 'tools' / 'train.py'),
+                           str(REPO / 'configs' / 'cstvr-blind_tiny.py'), '--init-weights', 'steg',
+                           *map(str, _quick(2, tmp_path / 'bad'))],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0
+    assert 'does not fit the BlindResampler network' in proc.stderr
