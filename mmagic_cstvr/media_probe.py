@@ -41,20 +41,39 @@ class FfmpegError(RuntimeError):
     """ffmpeg is missing, cannot read a file, or failed; the message carries ffmpeg's own words."""
 
 
+#: Environment variable naming the ffmpeg to use (instead of the venv's or the one on PATH).
+FFMPEG_ENV = 'CSTVR_FFMPEG'
+
+
+def _executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
 def find_ffmpeg() -> Optional[str]:
-    """ffmpeg next to this interpreter (the venv's), else the one on PATH."""
+    """``$CSTVR_FFMPEG`` if set (None if it is not an executable file), else ffmpeg next to this
+    interpreter (the venv's), else the one on PATH."""
+    configured = os.environ.get(FFMPEG_ENV)
+    if configured:
+        return configured if _executable(Path(configured)) else None
     local = Path(sys.executable).parent / 'ffmpeg'
-    if local.exists() and os.access(local, os.X_OK):
+    if _executable(local):
         return str(local)
     return shutil.which('ffmpeg')
 
 
 def require_ffmpeg(ffmpeg: Optional[str] = None) -> str:
-    """``ffmpeg`` or the one :func:`find_ffmpeg` finds; :class:`FfmpegError` if there is none."""
+    """``ffmpeg`` or the one :func:`find_ffmpeg` finds; :class:`FfmpegError` naming the fix if there
+    is none."""
     found = ffmpeg or find_ffmpeg()
-    if found is None:
-        raise FfmpegError('ffmpeg not found (run make setup, or put ffmpeg on PATH)')
-    return found
+    if found is not None:
+        return found
+    configured = os.environ.get(FFMPEG_ENV)
+    if configured:
+        raise FfmpegError(f'{FFMPEG_ENV}={configured} is not an executable file: point it at an '
+                          f'ffmpeg program, or unset it to use the one of make setup or on PATH')
+    raise FfmpegError(f'ffmpeg not found: run make setup (it installs one into .venv/bin), put '
+                      f'ffmpeg on PATH (e.g. apt-get install ffmpeg), or set '
+                      f'{FFMPEG_ENV}=/path/to/ffmpeg')
 
 
 def ffmpeg_says(log: str, lines: int = 6) -> str:

@@ -3,6 +3,8 @@ they produce, and the mmengine Runner built from it (mmagic's tools, as one modu
 from __future__ import annotations
 
 import argparse
+import difflib
+import inspect
 import os
 import os.path as osp
 
@@ -33,12 +35,29 @@ def load_config(args: argparse.Namespace) -> Config:
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
+        check_option_keys(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get("work_dir", None) is None:
         cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(args.config))[0])
     return cfg
+
+
+def check_option_keys(cfg: Config, options: dict) -> None:
+    """``SystemExit`` naming a ``--cfg-options`` key whose first part is neither a setting of the
+    config nor an argument of mmengine's Runner: the Runner would silently ignore it (a typo such
+    as ``default_hook.checkpoint.interval``). Keys below an existing section are checked by the
+    component that takes them (an unknown argument of a hook, dataset or model is an error)."""
+    from mmengine.runner import Runner
+    known = set(cfg.keys()) | set(inspect.signature(Runner.__init__).parameters) - {"self"}
+    for key in options:
+        top = key.split(".")[0]
+        if top not in known:
+            close = difflib.get_close_matches(top, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise SystemExit(f"--cfg-options {key}: the config has no setting {top!r} and "
+                             f"mmengine's Runner takes none{hint}")
 
 
 def build_runner(cfg: Config):

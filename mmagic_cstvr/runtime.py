@@ -1,9 +1,13 @@
-"""Where and in which precision the network runs, and the cache of loaded models.
+"""Where and in which precision the network runs, the cache of loaded models, and whether a
+request's buffers fit in memory.
 
 ``device_index`` -1 is the CPU, 0.. a CUDA device; the default is CUDA device 0 when there is one.
 Precision: float32, float16 when the clip is RGBH and the device CUDA, bfloat16 on request. A model is
 loaded once per process for each (file, config, device, precision) and shared by every filter that
 uses it (inference does not change a module, so threads can share it).
+
+:func:`check_memory` refuses, before anything is allocated, a request whose window groups cannot
+fit (a huge target size or temporal factor): a clear error instead of an out-of-memory kill.
 """
 from __future__ import annotations
 
@@ -75,3 +79,76 @@ def clear_models() -> None:
     """Forget the loaded models (frees their memory once no filter uses them)."""
     with _models_lock:
         _models.clear()
+
+
+GIB = 1 << 30
+
+
+def available_host_memory() -> Optional[int]:
+    """Bytes this process can still allocate: ``MemAvailable``, lowered by a cgroup (v2) limit;
+    None where neither can be read."""
+    found = []
+    try:
+        with open('/proc/meminfo') as handle:
+            for line in handle:
+                if line.startswith('MemAvailable:'):
+                    found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        limit = Path('/sys/fs/cgroup/memory.max').read_text().strip()
+        if limit != 'max':
+            used = int(Path('/sys/fs/cgroup/memory.current').read_text())
+            found.append(int(limit) - used)
+    except (OSError, ValueError):
+        pass
+    return min(found) if found else None
+
+
+def group_bytes(engine, batch: int, src_hw: Tuple[int, int]) -> Dict[str, int]:
+    """Lower bounds of what the largest window group of ``engine`` holds at once: ``frames`` (its
+    output frame count) and, in bytes, ``output`` (its float32 output frames), ``network`` (the
+    float32 result of one network call: a batch of tiles, or of whole frames) and ``source`` (its
+    float32 source frames)."""
+    from .clip_resampler import tile_spans
+    (h, w), (sh, sw) = engine.dst_size, src_hw
+    frames = max(sum(len(win.positions) for win in g) for g in engine.groups(batch))
+    sources = max(engine.source_span(g)[1] - engine.source_span(g)[0]
+                  for g in engine.groups(batch))
+    longest = max(len(win.positions) for win in engine.windows)
+
+    def tile(n_src: int, n_dst: int) -> int:
+        return max(t.dst_hi - t.dst_lo for t in tile_spans(n_src, n_dst, engine.tile,
+                                                           engine.tile_overlap))
+    call = min(batch, len(engine.windows)) * longest * tile(sh, h) * tile(sw, w)
+    return {'frames': frames, 'output': frames * h * w * 3 * 4, 'network': call * 3 * 4,
+            'source': sources * sh * sw * 3 * 4}
+
+
+def check_memory(engine, batch: int, src_hw: Tuple[int, int], kept_groups: int = 0,
+                 kept_bytes_per_sample: int = 4, what: str = 'this request') -> None:
+    """:class:`CstvrError` if the buffers of ``engine``'s window groups cannot fit: on the host,
+    the group being computed plus ``kept_groups`` finished groups kept at
+    ``kept_bytes_per_sample``; on a CUDA device, one network call's output. These are lower
+    bounds (the network's working memory comes on top; ``tile`` bounds it)."""
+    need = group_bytes(engine, batch, src_hw)
+    kept = kept_groups * need['output'] // 4 * kept_bytes_per_sample
+    host = need['output'] + need['source'] + kept + \
+        (need['network'] if engine.device.type == 'cpu' else 0)
+    h, w = engine.dst_size
+    detail = (f'{need["frames"]} output frames of {w}x{h} per group of {batch} window(s)'
+              + (f', network calls on tiles of {engine.tile} pixels' if engine.tile else
+                 ', the network on whole frames'))
+    fix = ('ask for a smaller target, fewer output frames per window (window=1), batch=1, or '
+           'spatial tiles (tile=512), which bound the network\'s memory but not the output frames')
+    available = available_host_memory()
+    if available is not None and host > available:
+        raise CstvrError(f'{what} needs at least {host / GIB:.1f} GiB of host memory ({detail}), '
+                         f'but {available / GIB:.1f} GiB are available; {fix}')
+    if engine.device.type == 'cuda':
+        import torch
+        free, _ = torch.cuda.mem_get_info(engine.device)
+        if need['network'] > free:
+            raise CstvrError(f'{what} needs at least {need["network"] / GIB:.1f} GiB on '
+                             f'{engine.device} ({detail}), but {free / GIB:.1f} GiB are free; '
+                             f'{fix}')

@@ -26,6 +26,26 @@ class WeightsError(ValueError):
     """A weights file is missing, unreadable, or does not fit its network."""
 
 
+#: How PyTorch/pickle files begin: a zip archive (``torch.save`` since 1.6) or a raw pickle stream
+#: (protocol 2 and later: the PROTO opcode ``0x80`` and the protocol number).
+PICKLE_MAGICS = (b'PK\x03\x04',) + tuple(b'\x80' + bytes([p]) for p in range(2, 6))
+EXPORT_HINT = ('convert it with: python tools/export_weights.py CONFIG CHECKPOINT OUT.safetensors '
+               '(user-supplied weights load only as safetensors, so no pickle code can run)')
+
+
+def refuse_pickle(path: Union[str, Path]) -> None:
+    """:class:`WeightsError` if ``path`` is not safetensors but a PyTorch checkpoint or pickle (by
+    its first bytes or its ``.pth``/``.pt``/``.pkl``/``.ckpt`` suffix); it is never unpickled."""
+    path = Path(path)
+    with open(path, 'rb') as handle:
+        head = handle.read(9)
+    safetensors = head[8:9] == b'{'  # an 8-byte header length, then the JSON header
+    if not safetensors and (head.startswith(PICKLE_MAGICS) or
+                            path.suffix.lower() in ('.pth', '.pt', '.pkl', '.ckpt')):
+        raise WeightsError(f'{path} is a PyTorch checkpoint or pickle, not safetensors; '
+                           f'{EXPORT_HINT}')
+
+
 def shipped_models() -> Dict[str, Path]:
     """Name -> file of the models that ship with the package."""
     return {p.stem: p for p in sorted(MODEL_ZOO.glob('*.safetensors'))}
@@ -83,10 +103,12 @@ def resolve(model: Union[str, Path]) -> Path:
 
 def read_weights(model: Union[str, Path]) -> Tuple[Path, Dict[str, torch.Tensor], Optional[dict]]:
     """The file, tensors and embedded generator config (None if it has none) of a shipped model
-    name or a safetensors path; :class:`WeightsError` for a missing, truncated or corrupt file."""
+    name or a safetensors path; :class:`WeightsError` for a missing, truncated or corrupt file and
+    for a PyTorch checkpoint or pickle (:func:`refuse_pickle`)."""
     from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
     path = resolve(model)
+    refuse_pickle(path)
     try:
         with safe_open(str(path), framework='pt') as handle:
             metadata = handle.metadata() or {}

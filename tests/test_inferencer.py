@@ -250,22 +250,23 @@ def test_command_backends_write_the_same_frames(vs_core, assets, tmp_path, name,
 
 # -- models, arguments and errors ------------------------------------------------------------------
 
-def test_registered_and_built_from_config_or_checkpoint(assets, lr, tmp_path):
+def test_registered_and_built_from_config_or_embedded_config(assets, lr, tmp_path):
     from mmengine.registry import INFERENCERS
     assert INFERENCERS.get('CSTVRInferencer') is CSTVRInferencer
-    from mmagic_cstvr.weights import read_weights
+    from mmagic_cstvr.weights import WeightsError, read_weights
     _, state, cfg = read_weights(assets['steg'])
-    ckpt = tmp_path / 'iter_1.pth'  # an mmengine training checkpoint: editor weights + config text
-    torch.save({'meta': {'cfg': f'model = dict(type="CSTVR", generator={cfg!r})\n'},
-                'state_dict': {f'generator.{k}': v for k, v in state.items()}}, ckpt)
     config = tmp_path / 'cfg.py'
     config.write_text(f'model = dict(generator={cfg!r})\n')
-    for kw in (dict(ckpt=ckpt), dict(config=config, ckpt=assets['steg'])):
-        out = tmp_path / 'lr.nut'
-        CSTVRInferencer(device=-1, show_progress=False, **kw)(
-            video=assets['ntsc'], result_out_dir=out, fps=FILM, scale=2, codec='ffv1',
-            pix_fmt='gbrp')
-        assert np.array_equal(decode(out), decode(lr[0]))
+    out = tmp_path / 'lr.nut'
+    CSTVRInferencer(config=config, ckpt=assets['steg'], device=-1, show_progress=False)(
+        video=assets['ntsc'], result_out_dir=out, fps=FILM, scale=2, codec='ffv1',
+        pix_fmt='gbrp')
+    assert np.array_equal(decode(out), decode(lr[0]))
+    ckpt = tmp_path / 'iter_1.pth'  # an mmengine training checkpoint (a pickle): refused
+    torch.save({'meta': {'cfg': f'model = dict(type="CSTVR", generator={cfg!r})\n'},
+                'state_dict': {f'generator.{k}': v for k, v in state.items()}}, ckpt)
+    with pytest.raises(WeightsError, match='convert it with: python tools/export_weights.py'):
+        CSTVRInferencer(ckpt=ckpt, device=-1, show_progress=False)
 
 
 def test_unreadable_missing_and_undecodable_inputs(steg, assets, tmp_path):

@@ -55,7 +55,8 @@ def _load_with_cfg(path, cfg, tmp_path):
 def test_pickle_files_are_refused(tmp_path):
     bad = tmp_path / 'model.pth'
     torch.save({'a': torch.zeros(1)}, bad)
-    with pytest.raises(WeightsError, match='not a readable safetensors'):
+    with pytest.raises(WeightsError, match='PyTorch checkpoint or pickle, not safetensors; '
+                                           'convert it with: python tools/export_weights.py'):
         load_generator(bad)
 
 

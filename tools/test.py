@@ -2,8 +2,9 @@
 
     python tools/test.py CONFIG [CHECKPOINT] [--work-dir DIR] [--out RESULTS.pkl]
 
-CHECKPOINT: an mmengine checkpoint (.pth) written by training, a cstvr weights file
-(.safetensors) or a shipped model name (steg, blind). Classical baselines without parameters
+CHECKPOINT: a cstvr weights file (.safetensors) or a shipped model name (steg, blind); a training
+checkpoint (.pth, a pickle) is refused: convert it with ``tools/export_weights.py`` first, so no
+pickle code from a supplied file runs. Classical baselines without parameters
 (configs/cstvr-baseline_*.py) need none (``mim test`` insists on one: pass ``--checkpoint none``).
                          [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
 
@@ -19,7 +20,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description="Test (evaluate) a CSTVR model")
     parser.add_argument("config", help="test config file path")
     parser.add_argument("checkpoint", nargs="?", default=None,
-                        help="checkpoint (.pth), weights (.safetensors) or shipped model name")
+                        help="weights (.safetensors) or shipped model name; convert a training "
+                             "checkpoint (.pth) with tools/export_weights.py")
     parser.add_argument("--out", help="also dump the predictions to this pickle file (.pkl) for offline evaluation")
     add_common_arguments(parser)
     return parse(parser)
@@ -27,8 +29,6 @@ def parse_args():
 
 def build_config(args):
     cfg = load_config(args)
-    if args.checkpoint and args.checkpoint.endswith(".pth"):
-        cfg.load_from = args.checkpoint
     if args.out:
         dump = dict(type="DumpResults", out_file_path=args.out)
         evaluator = cfg.get("test_evaluator", None)
@@ -46,26 +46,40 @@ def build_config(args):
 
 def main():
     args = parse_args()
+    trained = trained_generator(args.checkpoint)  # before the Runner: a bad file fails at once
     runner = build_runner(build_config(args))
-    load_generator_weights(runner, args.checkpoint)
+    load_generator_weights(runner, trained, args.checkpoint)
     runner.test()
 
 
-def load_generator_weights(runner, checkpoint):
-    """Load safetensors weights (or a shipped model) into the runner's generator; refuse to test
-    an untrained learned model."""
-    model = runner.model.module if hasattr(runner.model, "module") else runner.model
+def trained_generator(checkpoint):
+    """The generator of a .safetensors file or shipped model (None for no checkpoint); a pickle
+    checkpoint or an unreadable file ends the run with the reason and the fix."""
     if checkpoint in (None, "none"):
+        return None
+    from mmagic_cstvr.weights import WeightsError, load_generator
+
+    try:
+        return load_generator(checkpoint)
+    except WeightsError as err:
+        raise SystemExit(f"tools/test.py: {err}") from None
+
+
+def load_generator_weights(runner, trained, checkpoint):
+    """Load the trained generator's weights into the runner's (an error naming the keys that do
+    not fit the config's network); refuse to test an untrained learned model."""
+    model = runner.model.module if hasattr(runner.model, "module") else runner.model
+    if trained is None:
         if any(True for _ in model.parameters()):
             raise SystemExit(f"{type(model.generator).__name__} has learned parameters: "
-                             "pass a CHECKPOINT (.pth, .safetensors or a shipped model name)")
+                             "pass a CHECKPOINT (.safetensors or a shipped model name)")
         return
-    if checkpoint.endswith(".pth"):
-        return  # cfg.load_from: mmengine loads it
-    from mmagic_cstvr.weights import load_generator
+    from mmagic_cstvr.weights import WeightsError, fit_weights
 
-    trained = load_generator(checkpoint)
-    model.generator.load_state_dict(trained.state_dict())
+    try:
+        fit_weights(model.generator, trained.state_dict(), checkpoint)
+    except WeightsError as err:
+        raise SystemExit(f"tools/test.py: {err}") from None
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ from typing import Dict, List
 
 from mmagic_cstvr.ffmpeg_pipes import (MUXERS, RGB_PIX_FMTS, EncoderProcess, encoder_defaults,
                                        output_args)
-from mmagic_cstvr.media_probe import (METADATA_TAG, FfmpegError, describe_source, find_ffmpeg,
-                                      read_source_metadata)
+from mmagic_cstvr.media_probe import (METADATA_TAG, FfmpegError, describe_source,
+                                      read_source_metadata, require_ffmpeg)
 from mmagic_cstvr.targets import restore_from_tag
 from mmagic_cstvr.timeline import same_duration
 
@@ -160,10 +160,10 @@ def _run(name: str, args: argparse.Namespace) -> int:
         raise UsageError(f'{out} exists; pass -y to overwrite it')
     if args.size and args.scale:
         raise UsageError('give either --scale or --size, not both')
-    ffmpeg = find_ffmpeg()
-    if ffmpeg is None:
-        print(f'cstvr {name}: error: ffmpeg not found (run make setup, or put ffmpeg on PATH)',
-              file=sys.stderr)
+    try:
+        ffmpeg = require_ffmpeg()
+    except FfmpegError as err:
+        print(f'cstvr {name}: error: {err}', file=sys.stderr)
         return EXIT_FAILURE
 
     down_kw = _options(name, args, 'down')

@@ -29,7 +29,8 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
-from mmagic_cstvr.runtime import default_model, load_model, select_device, select_dtype
+from mmagic_cstvr.runtime import (check_memory, default_model, load_model, select_device,
+                                  select_dtype)
 
 from . import frames as fr
 from .cache import ComputeOnceCache
@@ -143,6 +144,8 @@ class ResampledClip:
         per_group = max(1, engine.n_dst // self.n_groups)
         threads = max(1, getattr(core, 'num_threads', 1))
         self.cache: ComputeOnceCache[GroupResult] = ComputeOnceCache(2 + -(-threads // per_group))
+        check_memory(engine, batch, (src.height, src.width), kept_groups=self.cache.capacity,
+                     kept_bytes_per_sample={'u8': 1, 'f16': 2, 'f32': 4}[out_sample])
         fmt = getattr(vs, self.FORMATS[out_sample])
         h, w = engine.dst_size
         self.blank = core.std.BlankClip(width=w, height=h, format=fmt, length=engine.n_dst,

@@ -35,7 +35,7 @@ from ..colour import FFMPEG_COLORSPACES
 from ..ffmpeg_pipes import (MUXERS, ONE_SLICE, EncoderProcess, FrameReader, encode_filter,
                             encoder_defaults, output_args, planar, raw_input_args)
 from ..media_probe import METADATA_TAG, MediaInfo, describe_source, probe, require_ffmpeg
-from ..runtime import select_device
+from ..runtime import check_memory, select_device
 from ..targets import CstvrError, resampler_for, restore_from_tag
 from ..timeline import as_fraction, same_duration
 from ..weights import WeightsError, fit_weights, generator_cfg, read_weights
@@ -71,9 +71,10 @@ class CSTVRInferencer(BaseInferencer):
     Args:
         config: an mmagic config (file, ``Config`` or dict) whose ``model.generator`` is the
             network, built from mmagic's ``MODELS`` registry. Optional for weights that carry
-            their config (cstvr safetensors, mmengine checkpoints).
-        ckpt: the weights: a shipped model name (``steg``, ``blind``), a cstvr ``.safetensors``
-            file or a training checkpoint (``.pth``). Default ``steg``.
+            their config (cstvr safetensors).
+        ckpt: the weights: a shipped model name (``steg``, ``blind``) or a cstvr
+            ``.safetensors`` file (default ``steg``). A training checkpoint (``.pth``, a pickle)
+            is refused: ``tools/export_weights.py`` converts it.
         device: None (CUDA 0 when there is one, else the CPU), a torch device or its name, or a
             device index as the VapourSynth filters take it (-1: the CPU).
         extra_parameters: defaults of :attr:`extra_parameters` for every call.
@@ -117,39 +118,17 @@ class CSTVRInferencer(BaseInferencer):
         with warnings.catch_warnings():  # mmagic.models imports diffusers' deprecated aliases
             warnings.simplefilter('ignore', FutureWarning)
             mmagic_cstvr.register_all_modules()
-        if str(weights).endswith('.pth'):
-            gen_cfg, state = self._from_checkpoint(cfg, weights)
+        path, state, embedded = read_weights(weights)
+        if cfg and cfg.get('model') is not None:
+            gen_cfg = generator_cfg(cfg)
+        elif embedded is not None:
+            gen_cfg = embedded
         else:
-            path, state, embedded = read_weights(weights)
-            if cfg and cfg.get('model') is not None:
-                gen_cfg = generator_cfg(cfg)
-            elif embedded is not None:
-                gen_cfg = embedded
-            else:
-                raise WeightsError(f'{path} carries no network config: pass config=<mmagic '
-                                   f'config file>')
+            raise WeightsError(f'{path} carries no network config: pass config=<mmagic '
+                               f'config file>')
         generator = MODELS.build(gen_cfg)
         fit_weights(generator, state, weights, gen_cfg.get('type'))
         return generator.to(device).eval()
-
-    @staticmethod
-    def _from_checkpoint(cfg, weights: str):
-        """Generator config and weights of an mmengine training checkpoint (the config from
-        ``cfg`` or, as mmengine does, from the checkpoint's ``meta``)."""
-        from mmengine import Config
-        from mmengine.runner.checkpoint import _load_checkpoint
-        if not Path(weights).is_file():
-            raise WeightsError(f'checkpoint {weights} does not exist')
-        checkpoint = _load_checkpoint(weights, map_location='cpu')
-        if not (cfg and cfg.get('model') is not None):
-            text = checkpoint.get('meta', {}).get('cfg')
-            if text is None:
-                raise WeightsError(f'{weights} carries no config: pass config=<mmagic config>')
-            cfg = Config.fromstring(text, file_format='.py')
-        prefix = 'generator.'
-        state = {k[len(prefix):]: v for k, v in checkpoint.get('state_dict', checkpoint).items()
-                 if k.startswith(prefix)}
-        return generator_cfg(cfg), state
 
     def _generator(self, dtype: torch.dtype) -> torch.nn.Module:
         """The network in ``dtype`` (a copy per precision, as the VapourSynth filters keep)."""
@@ -252,6 +231,10 @@ class CSTVRInferencer(BaseInferencer):
             else:
                 metadata[METADATA_TAG] = describe_source(info.width, info.height, info.fps,
                                                          info.num_frames)
+        src_hw = src[1]
+        for engine, _ in stages:  # the stream holds one group of each stage at a time
+            check_memory(engine, p['batch'], src_hw, what=f'the {engine.direction}sample')
+            src_hw = engine.dst_size
         return ResamplePlan(ffmpeg, info, direction, info.matrix(matrix), stages, metadata)
 
     def forward(self, plan: ResamplePlan, result_out_dir: Union[str, Path],
