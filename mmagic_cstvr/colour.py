@@ -62,6 +62,21 @@ FFMPEG_COLORSPACES = {'709': 'bt709', '170m': 'smpte170m', '470bg': 'bt470bg',
                       '2020ncl': 'bt2020nc', '2020cl': 'bt2020c', '240m': 'smpte240m'}
 
 
+#: Luma weights (Kr, Kb) of the constant-coefficient matrices by name; Kg = 1 - Kr - Kb.
+LUMA_WEIGHTS = {'709': (0.2126, 0.0722), '170m': (0.299, 0.114), '470bg': (0.299, 0.114),
+                '2020ncl': (0.2627, 0.0593), '240m': (0.212, 0.087)}
+
+
+def ycbcr_matrix(matrix: str) -> np.ndarray:
+    """(3, 3) matrix taking RGB in [0, 1] to Y in [0, 1] and Cb, Cr in [-1/2, 1/2] for the named
+    matrix (before the studio-range scaling an encoder applies: 16 + 219 Y, 128 + 224 C)."""
+    if matrix not in LUMA_WEIGHTS:
+        raise ValueError(f'no constant YCbCr matrix {matrix!r}; choose one of {sorted(LUMA_WEIGHTS)}')
+    kr, kb = LUMA_WEIGHTS[matrix]
+    y = np.array([kr, 1 - kr - kb, kb])
+    return np.stack([y, (np.eye(3)[2] - y) / (2 * (1 - kb)), (np.eye(3)[0] - y) / (2 * (1 - kr))])
+
+
 def default_matrix(height: int) -> str:
     """The usual matrix for untagged video of this height."""
     return '709' if height >= 600 else '170m'

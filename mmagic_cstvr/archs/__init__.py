@@ -3,12 +3,13 @@ from .down_backbone import DownNet, ResBlock3D
 from .implicit_sampler import ImplicitSampler3D, trilinear_sample
 from .quantizer import Quantize8Bit
 from .classical import naive_upsample, reference_lr
+from .codec_proxy import CodecProxy
 from .baselines import FlowResampler, NaiveResampler
 from .resampler import BlindResampler, CSTVRResampler
 from .steganography import IMSM, AffineCoupling
 from .swin3d import SwinStage3D
 from .up_backbone import UpNet
 
-__all__ = ['FlowResampler', 'NaiveResampler', 'DownNet', 'ResBlock3D', 'ImplicitSampler3D', 'trilinear_sample', 'Quantize8Bit',
+__all__ = ['CodecProxy', 'FlowResampler', 'NaiveResampler', 'DownNet', 'ResBlock3D', 'ImplicitSampler3D', 'trilinear_sample', 'Quantize8Bit',
            'reference_lr', 'naive_upsample', 'BlindResampler', 'CSTVRResampler', 'IMSM', 'AffineCoupling',
            'SwinStage3D', 'UpNet']

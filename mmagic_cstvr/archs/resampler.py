@@ -7,7 +7,7 @@ compute: a target frame size and the target frames' positions in source-frame un
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -93,12 +93,14 @@ class CSTVRResampler(nn.Module):
         return self.up_net(self.reveal(lr), size, positions, step)
 
     def forward(self, hr: torch.Tensor, factor: Optional[float] = None,
-                scale: Optional[float] = None) -> Dict[str, torch.Tensor]:
+                scale: Optional[float] = None,
+                channel: Optional[Callable[[torch.Tensor], torch.Tensor]] = None) -> Dict[str, torch.Tensor]:
         """Training pass on a window that starts on an LR frame, at the temporal ``factor`` and
-        spatial ``scale`` (``default_factors`` where not given).
+        spatial ``scale`` (``default_factors`` where not given); ``channel`` (e.g. a
+        :class:`CodecProxy`) degrades the quantised stego before the reveal, as a codec would.
 
-        Returns ``latent``, ``stego`` (quantised), ``revealed`` (latent recovered from it),
-        ``reference`` (the ordinary LR) and ``output`` (the HR reconstruction).
+        Returns ``latent``, ``stego`` (quantised), ``revealed`` (latent recovered from it, after
+        the channel), ``reference`` (the ordinary LR) and ``output`` (the HR reconstruction).
         """
         _check_video(hr, 'the HR clip')
         factor, scale = _factors(self.default_factors, factor, scale)
@@ -107,7 +109,7 @@ class CSTVRResampler(nn.Module):
         size = scaled_size(hr_size, scale)
         latent, stego = self.encode(hr, size, lr_pos, factor)
         stego = self.quantizer(stego)
-        revealed = self.reveal(stego)
+        revealed = self.reveal(stego if channel is None else channel(stego))
         output = self.up_net(revealed, hr_size, hr_pos, 1 / factor)
         return dict(latent=latent, stego=stego, revealed=revealed, output=output,
                     reference=reference_lr(hr, lr_pos, size))

@@ -7,6 +7,7 @@ from mmagic.models.base_models import BaseEditModel
 from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 
+from ..archs.codec_proxy import CodecProxy
 from .factor_sampler import FactorSampler
 
 
@@ -29,6 +30,10 @@ class CSTVR(BaseEditModel):
         pixel_loss: reconstruction loss on all HR frames (e.g. mmagic's ``CharbonnierLoss``).
         guidance_loss: ``LRGuidanceLoss`` config, or None.
         recovery_loss: ``LatentRecoveryLoss`` config, or None (steg models only).
+
+    ``train_cfg['codec_proxy']`` (steg models only), e.g. ``dict(prob=0.5, quality=(40, 95))``:
+    a :class:`~mmagic_cstvr.archs.CodecProxy` between the quantiser and the reveal on a fraction
+    ``prob`` of the training batches (no parameters: weights files are unchanged).
     """
 
     def __init__(self, generator: dict, pixel_loss: dict, guidance_loss: Optional[dict] = None,
@@ -41,13 +46,18 @@ class CSTVR(BaseEditModel):
         if self.recovery_loss is not None and getattr(self.generator, 'mode', None) != 'steg':
             raise ValueError('recovery_loss needs a steg generator (CSTVRResampler)')
         self.factor_sampler = FactorSampler(**(train_cfg or {}).get('factors', {}))
+        proxy_cfg = (train_cfg or {}).get('codec_proxy')
+        self.codec_proxy = CodecProxy.from_cfg(dict(proxy_cfg)) if proxy_cfg else None
+        if self.codec_proxy is not None and getattr(self.generator, 'mode', None) != 'steg':
+            raise ValueError('train_cfg.codec_proxy needs a steg generator (CSTVRResampler)')
         test_cfg = test_cfg or {}
         self.test_factors = (float(test_cfg.get('temporal', 2)), float(test_cfg.get('spatial', 4)))
 
-    def _run(self, inputs: torch.Tensor, factor: float, scale: float) -> Dict[str, torch.Tensor]:
+    def _run(self, inputs: torch.Tensor, factor: float, scale: float,
+             **kwargs) -> Dict[str, torch.Tensor]:
         if inputs.dim() != 5:
             raise ValueError(f'CSTVR expects video batches (B, T, C, H, W), got {tuple(inputs.shape)}')
-        return self.generator(inputs.transpose(1, 2), factor, scale)
+        return self.generator(inputs.transpose(1, 2), factor, scale, **kwargs)
 
     def forward_tensor(self, inputs: torch.Tensor, data_samples=None, **kwargs) -> torch.Tensor:
         """HR (B, T, C, H, W) -> reconstruction (B, T, C, H, W) at the test factors."""
@@ -55,7 +65,8 @@ class CSTVR(BaseEditModel):
 
     def forward_train(self, inputs: torch.Tensor, data_samples=None, **kwargs) -> Dict[str, torch.Tensor]:
         factor, scale = self.factor_sampler()
-        outputs = self._run(inputs, factor, scale)
+        extra = {} if self.codec_proxy is None else dict(channel=self.codec_proxy.for_batch())
+        outputs = self._run(inputs, factor, scale, **extra)
         losses = dict(loss_rec=self.pixel_loss(outputs['output'], inputs.transpose(1, 2)))
         if self.guidance_loss is not None:
             losses['loss_guide'] = self.guidance_loss(outputs)
