@@ -11,6 +11,8 @@ Subcommands:
               (mmagic_cstvr/evaluation/harness.py)
   report      results table, PSNR-vs-factor plots and side-by-side crops
               (mmagic_cstvr/evaluation/report.py)
+  codec-sweep round-trip quality with a real codec between Downsample and Upsample
+              (mmagic_cstvr/evaluation/codec_sweep.py)
 
 More subcommands come with the plugin, training and inference issues.
 """
@@ -108,9 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_parsers(sub)
     from .evaluation.harness import add_parser as add_eval_parser
     from .evaluation.report import add_parser as add_report_parser
+    from .evaluation.codec_sweep import add_parser as add_codec_sweep_parser
 
     add_eval_parser(sub)
     add_report_parser(sub)
+    add_codec_sweep_parser(sub)
     return parser
 
 
