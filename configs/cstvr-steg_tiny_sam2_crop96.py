@@ -7,6 +7,6 @@ _base_ = ['./cstvr-steg_tiny_sam2.py']
 
 model = dict(train_cfg=dict(factors=dict(named_prob=0.75)))
 train_dataloader = dict(dataset=dict(crop_size=96))
-train_cfg = dict(max_iters=800, val_interval=400)
-param_scheduler = dict(T_max=800)
+train_cfg = dict(max_iters=600, val_interval=300)
+param_scheduler = dict(T_max=600)
 default_hooks = dict(checkpoint=dict(interval=100))
