@@ -11,6 +11,8 @@ Subcommands:
               (mmagic_cstvr/evaluation/harness.py)
   report      results table, PSNR-vs-factor plots and side-by-side crops
               (mmagic_cstvr/evaluation/report.py)
+  benchmark   frames/s, latency, memory and roofline of Downsample/Upsample against the naive
+              baseline, directly and through vspipe (mmagic_cstvr/benchmark.py)
   codec-sweep round-trip quality with a real codec between Downsample and Upsample
               (mmagic_cstvr/evaluation/codec_sweep.py)
 
@@ -114,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_parser(sub)
     add_report_parser(sub)
+    from .benchmark import add_parser as add_benchmark_parser
+
+    add_benchmark_parser(sub)
     add_codec_sweep_parser(sub)
     return parser
 

@@ -12,6 +12,14 @@ sample sees its space-time neighbours; placed after the first layer, where it is
 the input, and run channels-last, which CPUs do fast). A trilinear sample of a projection of the
 features is added (the shortcut), so with the MLP's zero-initialised last layer the sampler starts
 as trilinear interpolation. Evaluation is chunked over output frames and rows to bound memory.
+
+The first layer is evaluated without building its 27 + 8C input (same function, sums reordered):
+the offsets and the scale code enter linearly and each depends on one axis, so their part is a sum
+of per-frame, per-row and per-column vectors; each corner's feature part is a projection of the
+gathered feature, weighted. When the output lattice has more samples than the feature video (an
+upsample), the features are projected first, once per input voxel and corner, and the weighted
+gather then runs one axis at a time on the projections; otherwise the corners are gathered first
+and projected in one matrix product.
 """
 from __future__ import annotations
 
@@ -100,46 +108,94 @@ class ImplicitSampler3D(nn.Module):
                                        dtype=feat.dtype))
         out = trilinear_sample(self.shortcut(feat), ct, cy, cx)
         feat = feat.permute(0, 2, 3, 4, 1)  # channels-last: gathers give MLP-ready rows
-        rows = []
+        corners = [axis_corners(c, n) for c, n in zip((ct, cy, cx), feat.shape[1:4])]
+        geometry = self._geometry(corners, code)
+        project_first = feat.shape[1:4].numel() < len(ct) * len(cy) * len(cx)
+        mlp = out.new_empty(out.shape[0], len(ct), len(cy), len(cx), out.shape[1])
         for t0, t1 in self._spans(len(ct), len(cx) * min(len(cy), 8)):
-            rows.append(torch.cat([self._block(feat, ct, cy, cx, code, t0, t1, h0, h1)
-                                   for h0, h1 in self._spans(len(cy), (t1 - t0) * len(cx))], 3))
-        return out + torch.cat(rows, 2)
+            for h0, h1 in self._spans(len(cy), (t1 - t0) * len(cx)):
+                mlp[:, t0:t1, h0:h1] = self._block(feat, corners, geometry, project_first,
+                                                   t0, t1, h0, h1)
+        return out + mlp.permute(0, 4, 1, 2, 3)
 
     def _spans(self, n: int, per_item: int) -> List[Tuple[int, int]]:
         step = max(1, min(n, self.max_points // max(1, per_item)))
         return [(i, min(n, i + step)) for i in range(0, n, step)]
 
-    def _block(self, feat, ct, cy, cx, code, t0, t1, h0, h1) -> torch.Tensor:
-        """MLP output (B, out, t1 - t0, h1 - h0, W) for output frames [t0, t1) and rows [h0, h1).
+    def _geometry(self, corners: Sequence[Corners], code: torch.Tensor) -> List[torch.Tensor]:
+        """The first layer's offset, scale-code and bias part as per-axis terms: (T, hidden),
+        (H, hidden), (W, hidden), whose broadcast sum is its value at every output sample."""
+        weight = self.embed.weight
+        hidden = weight.shape[0]
+        per_corner = weight[:, :24].reshape(hidden, 2, 2, 2, 3)  # (corner t, y, x), axis
+        axis_weights = [per_corner[..., 0].sum((2, 3)), per_corner[..., 1].sum((1, 3)),
+                        per_corner[..., 2].sum((1, 2))]  # (hidden, 2): by the axis' corner
+        terms = [torch.stack(offset, -1) @ w.t() for (_, _, offset), w in zip(corners, axis_weights)]
+        terms[0] = terms[0] + weight[:, 24:27] @ code + self.embed.bias
+        return terms
+
+    def _block(self, feat, corners, geometry, project_first, t0, t1, h0, h1) -> torch.Tensor:
+        """MLP output (B, t1 - t0, h1 - h0, W, out) for output frames [t0, t1) and rows [h0, h1).
 
         The lattice conv needs one neighbour on each side, so the block is embedded with a halo of
         one frame and one row (where the lattice has them) that is cropped after the conv.
         """
-        ta, tb = max(0, t0 - 1), min(len(ct), t1 + 1)
-        ha, hb = max(0, h0 - 1), min(len(cy), h1 + 1)
-        x = self.embed(self._mlp_input(feat, ct[ta:tb], cy[ha:hb], cx, code))
+        ta, tb = max(0, t0 - 1), min(len(geometry[0]), t1 + 1)
+        ha, hb = max(0, h0 - 1), min(len(geometry[1]), h1 + 1)
+        (ct, cy, cx) = (_slice(corners[0], ta, tb), _slice(corners[1], ha, hb), corners[2])
+        embed = self._project_then_gather if project_first else self._gather_then_project
+        x = embed(feat, ct, cy, cx)
+        x += geometry[0][ta:tb, None, None]
+        x += geometry[1][None, ha:hb, None]
+        x += geometry[2][None, None]
         x = self.lattice_conv(x.permute(0, 4, 1, 2, 3))[:, :, t0 - ta:t1 - ta, h0 - ha:h1 - ha]
-        return self.mlp(x.permute(0, 2, 3, 4, 1)).permute(0, 4, 1, 2, 3)
+        return self.mlp(x.permute(0, 2, 3, 4, 1))
 
-    @staticmethod
-    def _mlp_input(feat, ct, cy, cx, code) -> torch.Tensor:
-        """(B, T, H, W, 27 + 8C) from channels-last ``feat`` (B, t, h, w, C): offsets, trilinearly
-        weighted corner features, scale code."""
-        b = feat.shape[0]
-        (it, wt, dt), (iy, wy, dy), (ix, wx, dx) = (
-            axis_corners(c, n) for c, n in zip((ct, cy, cx), feat.shape[1:4]))
-        lattice = (len(ct), len(cy), len(cx))
-        offsets, features = [], []
+    def _feature_weight(self) -> torch.Tensor:
+        """The first layer's feature columns, (hidden, 2, 2, 2, C): by corner in t, y, x."""
+        weight = self.embed.weight
+        return weight[:, 27:].reshape(weight.shape[0], 2, 2, 2, self.in_channels)
+
+    def _gather_then_project(self, feat, ct: Corners, cy: Corners, cx: Corners) -> torch.Tensor:
+        """Feature part of the first layer, (B, T, H, W, hidden): the 8 weighted corner features
+        of every output sample, concatenated and projected."""
+        (it, wt, _), (iy, wy, _), (ix, wx, _) = ct, cy, cx
+        features = []
         for a in range(2):
             zt = feat.index_select(1, it[a])
-            for bb in range(2):
-                zty = zt.index_select(2, iy[bb])
+            for b in range(2):
+                zty = zt.index_select(2, iy[b])
                 for c in range(2):
-                    w = wt[a].view(-1, 1, 1) * wy[bb].view(1, -1, 1) * wx[c].view(1, 1, -1)
+                    w = wt[a].view(-1, 1, 1) * wy[b].view(1, -1, 1) * wx[c].view(1, 1, -1)
                     features.append(zty.index_select(3, ix[c]) * w.unsqueeze(-1))
-                    offsets += [dt[a].view(-1, 1, 1).expand(lattice),
-                                dy[bb].view(1, -1, 1).expand(lattice),
-                                dx[c].view(1, 1, -1).expand(lattice)]
-        geometry = torch.stack(offsets + [code[i].expand(lattice) for i in range(3)], -1)
-        return torch.cat([geometry.unsqueeze(0).expand(b, -1, -1, -1, -1)] + features, -1)
+        weight = self._feature_weight()
+        return torch.nn.functional.linear(torch.cat(features, -1), weight.reshape(len(weight), -1))
+
+    def _project_then_gather(self, feat, ct: Corners, cy: Corners, cx: Corners) -> torch.Tensor:
+        """Feature part of the first layer, (B, T, H, W, hidden): each corner's projection of the
+        input voxels the block reads, then the weighted gather one axis at a time."""
+        (it, wt, _), (iy, wy, _), (ix, wx, _) = ct, cy, cx
+        t_lo, t_hi = int(it[0].min()), int(it[1].max()) + 1
+        y_lo, y_hi = int(iy[0].min()), int(iy[1].max()) + 1
+        weight = self._feature_weight()
+        hidden = len(weight)
+        proj = torch.nn.functional.linear(feat[:, t_lo:t_hi, y_lo:y_hi],
+                                          weight.permute(1, 2, 3, 0, 4).reshape(8 * hidden, -1))
+        # (corner t, y, x, B, t, h, w, hidden): every gather below reads and writes whole rows
+        proj = proj.unflatten(-1, (2, 2, 2, hidden)).permute(4, 5, 6, 0, 1, 2, 3, 7).contiguous()
+        x = _weighted_pair(proj, 3, it, wt, t_lo)  # (corner y, x, B, T, h, w, hidden)
+        x = _weighted_pair(x, 3, iy, wy, y_lo)  # (corner x, B, T, H, w, hidden)
+        return _weighted_pair(x, 3, ix, wx, 0)  # (B, T, H, W, hidden)
+
+
+def _slice(corners: Corners, start: int, stop: int) -> Corners:
+    """The corners of samples ``[start, stop)`` of an axis."""
+    return tuple([part[start:stop] for part in pair] for pair in corners)
+
+
+def _weighted_pair(x: torch.Tensor, dim: int, index, weight, start: int) -> torch.Tensor:
+    """One axis of the trilinear weighting: ``x[k]`` (corners first) gathered at ``index[k] -
+    start`` along ``dim`` (of ``x[k]``) times ``weight[k]``, summed over the two corners k."""
+    shape = [-1] + [1] * (x.dim() - 2 - dim)
+    lower, upper = (x[k].index_select(dim, index[k] - start) for k in range(2))
+    return torch.addcmul(lower * weight[0].view(shape), upper, weight[1].view(shape))

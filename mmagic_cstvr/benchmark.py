@@ -1,0 +1,565 @@
+"""Speed of Downsample and Upsample: ``cstvr benchmark`` and ``tools/benchmark.py``.
+
+For one workload (HR size, temporal x spatial factors, batch, dtype, device, threads) it measures,
+in one process and on the same synthetic frames:
+
+- the model through :class:`~mmagic_cstvr.clip_resampler.ClipResampler` (the engine every front
+  end runs) and the naive baseline (:class:`~mmagic_cstvr.archs.NaiveResampler`) through the same
+  engine: output frames/s, megapixels/s and latency per window (median of ``runs`` timed window
+  groups after ``warmup`` untimed ones), peak RSS while running (sampled), RSS after every run
+  (flat over a long clip?) and, on CUDA, ``torch.cuda.max_memory_allocated``;
+- the same work through the VapourSynth plugin: a real ``vspipe`` on a generated script with no
+  output (``vspipe script.vpy --``), warmed up inside the script, giving the plugin/direct ratio;
+- the roofline: FLOPs of one group (mmengine's analyser, the one mmagic's ``get_flops`` uses) over
+  its measured time, against the device's peak measured with a large matrix product in this run;
+- for ``--dtype fp16/bf16``: the round trip's RGB PSNR against the source in that dtype and in
+  float32 (their difference in dB) and the PSNR between the two outputs.
+
+The round trip's rate (HR frames/s) follows from the two directions: a downsample consumes
+``factor`` HR frames per LR frame, so ``1 / (1 / (down_fps * factor) + 1 / up_fps)``.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from fractions import Fraction
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from .lattice import scaled_size
+
+DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
+SRC_FPS = Fraction(30)
+PAGE = os.sysconf('SC_PAGE_SIZE')
+MB = 1 << 20
+
+
+class BenchmarkError(ValueError):
+    """A benchmark request that cannot run; the message says what to change."""
+
+
+# -- the model and the workload ------------------------------------------------------------------
+
+def load_benchmark_model(model: str, checkpoint: Optional[str] = None):
+    """``(generator, cfg, weights)`` for ``model`` (shipped name, ``.safetensors`` path or mmagic
+    config ``.py``) and ``checkpoint`` (with a config: ``.pth``, ``.safetensors`` or a shipped
+    name; none: the config's untrained network, which runs at the same speed). ``weights`` is
+    whether trained weights were loaded."""
+    from .weights import build_generator, generator_cfg, load_generator, read_weights
+    if model.endswith('.py'):
+        cfg = generator_cfg(model)
+        if checkpoint is None:
+            return build_generator(cfg).eval(), cfg, False
+        if checkpoint.endswith('.pth'):
+            from mmengine.runner import load_checkpoint
+            generator = build_generator(cfg)
+            load_checkpoint(generator, checkpoint, map_location='cpu', logger='silent',
+                            revise_keys=[(r'^generator\.', '')])
+            return generator.eval(), cfg, True
+        return load_generator(checkpoint, config=model), cfg, True
+    if checkpoint is not None:
+        raise BenchmarkError(f'{model} is not a config (.py): pass a CHECKPOINT only with a config')
+    _, _, cfg = read_weights(model)
+    return load_generator(model), cfg, True
+
+
+def parse_size(text: str) -> Tuple[int, int]:
+    """``'960x540'`` -> (height, width)."""
+    m = re.fullmatch(r'\s*(\d+)\s*[xX]\s*(\d+)\s*', text)
+    if not m or int(m.group(1)) < 1 or int(m.group(2)) < 1:
+        raise BenchmarkError(f'--size must be WxH with positive sides, like 960x540; got {text!r}')
+    return int(m.group(2)), int(m.group(1))
+
+
+def parse_factors(text: str) -> Tuple[Fraction, float]:
+    """``'2x4'`` or ``'5/4x1'`` -> (temporal factor, spatial factor)."""
+    m = re.fullmatch(r'\s*(\d+(?:/\d+)?)\s*[xX]\s*(\d+(?:\.\d+)?)\s*', text)
+    if not m or Fraction(m.group(1)) < 1 or float(m.group(2)) < 1:
+        raise BenchmarkError(f'--factors must be TIMExSPACE with factors >= 1, like 2x4 or 5/4x1;'
+                             f' got {text!r}')
+    return Fraction(m.group(1)), float(m.group(2))
+
+
+def test_pattern(frames: int, height: int, width: int, start: int = 0) -> np.ndarray:
+    """(frames, H, W, 3) float32 frames in [0, 1]: moving gratings of a few frequencies and a
+    moving disc, deterministic, so quality checks compare like with like."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32) / max(height, width)
+    out = np.empty((frames, height, width, 3), np.float32)
+    for i in range(frames):
+        t = (start + i) / 30.0
+        disc = ((x - 0.3 - 0.2 * t) ** 2 + (y - 0.25) ** 2 < 0.02).astype(np.float32)
+        out[i, ..., 0] = 0.5 + 0.35 * np.sin(2 * np.pi * (3 * x + 2 * y - 0.5 * t))
+        out[i, ..., 1] = 0.5 + 0.3 * np.sin(2 * np.pi * (9 * x - 0.8 * t)) * np.cos(6 * np.pi * y)
+        out[i, ..., 2] = 0.15 + 0.7 * disc
+    return out
+
+
+class Workload:
+    """The engines and source frames of one benchmark: ``down`` turns HR frames into LR, ``up``
+    LR into HR; each times its first window group (``batch`` windows of the default length)."""
+
+    def __init__(self, hr: Tuple[int, int], factor: Fraction, scale: float, batch: int):
+        if batch < 1:
+            raise BenchmarkError(f'--batch must be >= 1, got {batch}')
+        self.hr, self.factor, self.scale, self.batch = hr, factor, scale, batch
+        self.lr = scaled_size(hr, scale)
+        self.lr_fps = SRC_FPS / factor
+
+    def engine(self, generator, direction: str, device, dtype, n_src: Optional[int] = None):
+        """The ClipResampler of ``direction`` for a clip long enough for ``batch + 1`` groups."""
+        from .clip_resampler import LR_FRAMES_PER_WINDOW, ClipResampler
+        span = LR_FRAMES_PER_WINDOW * (self.batch + 1) + 2
+        if direction == 'down':
+            n = n_src or math.ceil(span * self.factor) + 1
+            return ClipResampler(generator, 'down', SRC_FPS, self.lr_fps, n, self.lr,
+                                 device=device, dtype=dtype)
+        return ClipResampler(generator, 'up', self.lr_fps, SRC_FPS, n_src or span, self.hr,
+                             device=device, dtype=dtype)
+
+    def group(self, engine) -> list:
+        return engine.groups(self.batch)[0]
+
+    def sources(self, engine, windows) -> List[np.ndarray]:
+        h, w = self.hr if engine.direction == 'down' else self.lr
+        return [test_pattern(win.src_stop - win.src_start, h, w, win.src_start) for win in windows]
+
+    def describe(self) -> Dict:
+        return dict(size=[self.hr[1], self.hr[0]], lr_size=[self.lr[1], self.lr[0]],
+                    factors=dict(temporal=str(self.factor), spatial=self.scale), batch=self.batch)
+
+
+# -- measuring ------------------------------------------------------------------------------------
+
+def rss_bytes() -> int:
+    """Resident set size of this process now."""
+    with open('/proc/self/statm') as handle:
+        return int(handle.read().split()[1]) * PAGE
+
+
+class PeakRSS:
+    """The largest RSS seen while the block runs (sampled every ``interval`` seconds)."""
+
+    def __init__(self, interval: float = 0.005):
+        self.interval, self.peak = interval, rss_bytes()
+        self._stop = threading.Event()
+
+    def _watch(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_bytes())
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_bytes())
+
+
+def synchronize(device) -> None:
+    if torch.device(device).type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def time_engine(engine, windows, sources, warmup: int, runs: int) -> Dict:
+    """Median time of ``engine.run(windows, sources)`` after ``warmup`` runs, with the rates,
+    latency per window and memory it took."""
+    cuda = engine.device.type == 'cuda'
+    for _ in range(warmup):
+        engine.run(windows, sources)
+    if cuda:
+        torch.cuda.reset_peak_memory_stats(engine.device)
+    times, rss_after = [], []
+    with PeakRSS() as peak:
+        for _ in range(runs):
+            synchronize(engine.device)
+            start = time.perf_counter()
+            out = engine.run(windows, sources)
+            synchronize(engine.device)
+            times.append(time.perf_counter() - start)
+            rss_after.append(rss_bytes() / MB)
+    frames = sum(len(o) for o in out)
+    h, w = engine.dst_size
+    median = statistics.median(times)
+    stats = dict(frames_per_run=frames, windows_per_run=len(windows), times_s=times,
+                 median_s=median, fps=frames / median, mpix_per_s=frames * h * w / median / 1e6,
+                 latency_per_window_ms=1000 * median / len(windows), peak_rss_mb=peak.peak / MB,
+                 rss_after_runs_mb=rss_after, rss_growth_mb=rss_after[-1] - rss_after[0])
+    if cuda:
+        stats['cuda_max_allocated_mb'] = torch.cuda.max_memory_allocated(engine.device) / MB
+    return stats
+
+
+def group_flops(engine, windows, sources) -> float:
+    """FLOPs (2 x multiply-adds, mmengine's analyser as in mmagic's get_flops) of one
+    ``engine.run`` of ``windows``: the network calls only."""
+    from mmengine.analysis import FlopAnalyzer
+    generator = engine.generator
+    if not any(True for _ in generator.parameters()):
+        return 0.0
+    batch = torch.stack([engine._to_tensor(s) for s in sources])
+    positions, step = windows[0].positions, float(engine.time_map.step)
+    method = generator.downsample if engine.direction == 'down' else generator.upsample
+
+    class Call(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.generator = generator
+
+        def forward(self, x):
+            return method(x, engine.dst_size, positions, step)
+
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # the tracer's notes on Python ints taken from tensors
+        analyzer = FlopAnalyzer(Call().eval(), (batch,))
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        return 2.0 * analyzer.total()
+
+
+def peak_flops(device, dtype, n: Optional[int] = None, runs: int = 3) -> Dict:
+    """The device's matrix-product rate in ``dtype``: an n x n by n x n product, median of runs."""
+    device = torch.device(device)
+    n = n or (8192 if device.type == 'cuda' else 2048)
+    a = torch.randn(n, n, device=device).to(dtype)
+    b = torch.randn(n, n, device=device).to(dtype)
+    times = []
+    for i in range(runs + 1):
+        synchronize(device)
+        start = time.perf_counter()
+        torch.mm(a, b)
+        synchronize(device)
+        if i:
+            times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    return dict(matmul_n=n, median_s=median, gflops=2 * n ** 3 / median / 1e9)
+
+
+# -- the plugin path -------------------------------------------------------------------------------
+
+VPY = '''\
+import torch
+import vapoursynth as vs
+
+torch.set_num_threads({threads})
+core = vs.core
+src = core.std.BlankClip(format=vs.{fmt}, width={src_w}, height={src_h}, length={length},
+                         fpsnum={fps_num}, fpsden={fps_den}, color=[0.6, 0.4, 0.2])
+out = core.cstvr.{function}(src, model={model!r}, device_index={device_index}, batch={batch},
+                            factor_num={factor_num}, factor_den={factor_den},
+                            width={dst_w}, height={dst_h}{extra})
+for n in range(0, {skip}, {group_frames}):  # warm-up groups, computed before vspipe's clock
+    out.get_frame(n)
+out.set_output()
+'''
+
+
+def find_vspipe() -> Optional[str]:
+    """vspipe next to this interpreter (the venv's), else the one on PATH."""
+    local = Path(sys.executable).parent / 'vspipe'
+    return str(local) if local.exists() else shutil.which('vspipe')
+
+
+def compute_dtype(direction: str, dtype: str) -> torch.dtype:
+    """What ``direction`` computes in for ``--dtype``, as in the plugin: bf16 is an Upsample option
+    (Downsample then runs in float32), fp16 (RGBH clips on CUDA) serves both."""
+    return torch.float32 if (direction == 'down' and dtype == 'bf16') else DTYPES[dtype]
+
+
+def time_plugin(work: Workload, direction: str, weights: str, dtype: str, device, threads: int,
+                warmup: int, runs: int, group_frames: int, folder: Path) -> Dict:
+    """The same groups through ``core.cstvr.*`` in a real ``vspipe`` with no output."""
+    vspipe = find_vspipe()
+    if vspipe is None:
+        raise BenchmarkError('vspipe not found (run make setup), or pass --no-vspipe')
+    device = torch.device(device)
+    skip, total = warmup * group_frames, (warmup + runs) * group_frames
+    if direction == 'down':
+        (src_h, src_w), (dst_h, dst_w), fps = work.hr, work.lr, SRC_FPS
+        length = math.ceil((total + group_frames) * work.factor)
+        function = 'Downsample'
+    else:
+        (src_h, src_w), (dst_h, dst_w), fps = work.lr, work.hr, work.lr_fps
+        length = math.ceil((total + group_frames) / work.factor)
+        function = 'Upsample'
+    extra = (', mode="steg"' + (', bf16=1' if dtype == 'bf16' else '')) if direction == 'up' else ''
+    script = folder / f'{direction}.vpy'
+    script.write_text(VPY.format(
+        threads=threads, fmt='RGBH' if dtype == 'fp16' else 'RGBS', src_w=src_w, src_h=src_h,
+        length=length, fps_num=fps.numerator, fps_den=fps.denominator, function=function,
+        model=weights, device_index=device.index or 0 if device.type == 'cuda' else -1,
+        batch=work.batch, factor_num=work.factor.numerator, factor_den=work.factor.denominator,
+        dst_w=dst_w, dst_h=dst_h, extra=extra, skip=skip, group_frames=group_frames))
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[1])
+    env['PYTHONPATH'] = os.pathsep.join([package_root] + [p for p in [env.get('PYTHONPATH')] if p])
+    cmd = [vspipe, '-s', str(skip), '-e', str(total - 1), str(script), '--']
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    stderr = proc.stderr.read().decode(errors='replace')
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    m = re.search(r'Output (\d+) frames in ([\d.]+) seconds', stderr)
+    if proc.returncode or not m:
+        raise BenchmarkError(f'vspipe failed (exit {proc.returncode}): {stderr.strip()[-2000:]}')
+    frames, seconds = int(m.group(1)), float(m.group(2))
+    return dict(frames=frames, seconds=seconds, fps=frames / seconds,
+                mpix_per_s=frames * dst_w * dst_h / seconds / 1e6,
+                peak_rss_mb=usage.ru_maxrss * 1024 / MB, command=' '.join(cmd))
+
+
+# -- precision ------------------------------------------------------------------------------------
+
+def precision_check(generator, work: Workload, device, dtype: str) -> Dict:
+    """Round trip of the test pattern in ``dtype`` (as :func:`compute_dtype` says) and in float32:
+    RGB PSNR of each against the source, their difference, and the PSNR of the ``dtype`` output
+    against the float32 one."""
+    from .evaluation.metrics import psnr
+    outputs = {}
+    for name, kind in (('fp32', 'fp32'), ('low', dtype)):
+        dt = {d: compute_dtype(d, kind) for d in ('down', 'up')}
+        nets = {t: copy.deepcopy(generator).to(device, t).eval() for t in set(dt.values())}
+        down = work.engine(nets[dt['down']], 'down', device, dt['down'])
+        windows = work.group(down)
+        hr = work.sources(down, windows)
+        lr = down.run(windows, hr)
+        lr_clip = np.concatenate(lr)
+        up = work.engine(nets[dt['up']], 'up', device, dt['up'], n_src=len(lr_clip))
+        out = up.run(up.windows, [lr_clip[w.src_start:w.src_stop] for w in up.windows])
+        frames = np.concatenate(out)
+        reference = test_pattern(len(frames), *work.hr)
+        outputs[name] = (frames, reference)
+    (f32, ref), (low, _) = outputs['fp32'], outputs['low']
+    db = lambda a, b: psnr(np.round(a * 255), np.round(b * 255))  # noqa: E731
+    return dict(psnr_fp32_db=db(ref, f32), psnr_low_db=db(ref, low),
+                delta_db=db(ref, low) - db(ref, f32), psnr_low_vs_fp32_db=db(f32, low),
+                frames=len(f32))
+
+
+# -- the whole benchmark ---------------------------------------------------------------------------
+
+def run_benchmark(model: str, checkpoint: Optional[str] = None, size: str = '960x540',
+                  factors: str = '2x4', batch: int = 1, dtype: str = 'fp32', device: str = 'cpu',
+                  warmup: int = 1, runs: int = 3, threads: Optional[int] = None,
+                  vspipe: bool = True, directions: Sequence[str] = ('down', 'up'),
+                  log=print) -> Dict:
+    """Measure the workload (module docstring); returns the JSON-ready results."""
+    from .archs import NaiveResampler
+    from .weights import resolve, save_weights
+    if dtype not in DTYPES:
+        raise BenchmarkError(f'--dtype must be one of {", ".join(DTYPES)}, got {dtype!r}')
+    if warmup < 0 or runs < 1:
+        raise BenchmarkError(f'need --warmup >= 0 and --runs >= 1, got {warmup} and {runs}')
+    device = torch.device(device)
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise BenchmarkError('--device cuda: torch sees no CUDA device; use --device cpu')
+    if threads is not None:
+        if threads < 1:
+            raise BenchmarkError(f'--threads must be >= 1, got {threads}')
+        torch.set_num_threads(threads)
+    threads = torch.get_num_threads()
+    hr = parse_size(size)
+    factor, scale = parse_factors(factors)
+    work = Workload(hr, factor, scale, batch)
+    generator, cfg, trained = load_benchmark_model(model, checkpoint)
+    kind = getattr(generator, 'mode', 'steg')
+    if kind == 'blind' and 'down' in directions:
+        directions = [d for d in directions if d != 'down']
+        log('blind model: no learned Downsample, measuring Upsample only')
+    if dtype == 'fp16' and device.type != 'cuda':
+        raise BenchmarkError('--dtype fp16 runs on CUDA only (the plugin computes in float16 for '
+                             'RGBH clips on CUDA); use --dtype bf16 on the CPU')
+    folder = Path(tempfile.mkdtemp(prefix='cstvr-benchmark-'))
+    weights = str(resolve(model)) if not model.endswith('.py') else \
+        str(save_weights(generator, cfg, folder / 'model.safetensors'))
+    generator = generator.to(device).eval()
+    networks = {dt: copy.deepcopy(generator).to(dt) for dt in
+                {compute_dtype(d, dtype) for d in directions}}
+    naive = NaiveResampler(generator.default_factors).to(device).eval()
+    result = dict(model=model, checkpoint=checkpoint, trained_weights=trained,
+                  params=sum(p.numel() for p in generator.parameters()),
+                  workload=dict(work.describe(), dtype=dtype, device=str(device), threads=threads,
+                                warmup=warmup, runs=runs),
+                  system=dict(torch=torch.__version__, cpu_count=os.cpu_count(),
+                              device_name=(torch.cuda.get_device_name(device)
+                                           if device.type == 'cuda' else 'cpu'),
+                              load_average=os.getloadavg()),
+                  direct={}, naive={}, plugin={}, roofline={})
+    log('peak: a large matrix product in ' + ', '.join(_name(dt) for dt in networks))
+    result['peak'] = {_name(dt): peak_flops(device, dt) for dt in networks}
+    try:
+        for direction in directions:
+            torch_dtype = compute_dtype(direction, dtype)
+            result['workload'][f'{direction}_dtype'] = _name(torch_dtype)
+            engine = work.engine(networks[torch_dtype], direction, device, torch_dtype)
+            windows = work.group(engine)
+            sources = work.sources(engine, windows)
+            log(f'{direction}: {len(windows)} window(s) of {len(windows[0].positions)} frames, '
+                f'{warmup} warm-up + {runs} timed runs (model)')
+            result['direct'][direction] = stats = time_engine(engine, windows, sources, warmup, runs)
+            naive_engine = work.engine(naive, direction, device, torch.float32)
+            log(f'{direction}: the same through the naive baseline')
+            result['naive'][direction] = time_engine(naive_engine, windows, sources, warmup, runs)
+            log(f'{direction}: FLOPs (mmengine analyser)')
+            flops = group_flops(engine, windows, sources)
+            achieved = flops / stats['median_s'] / 1e9
+            peak = result['peak'][_name(torch_dtype)]['gflops']
+            result['roofline'][direction] = dict(
+                flops_per_run=flops, achieved_gflops=achieved, peak_gflops=peak,
+                dtype=_name(torch_dtype), fraction=achieved / peak)
+            if not vspipe:
+                result['plugin'][direction] = dict(skipped='--no-vspipe')
+                continue
+            log(f'{direction}: the same through core.cstvr in vspipe')
+            plug = time_plugin(work, direction, weights, dtype, device, threads, warmup, runs,
+                               stats['frames_per_run'], folder)
+            plug['ratio_to_direct'] = plug['fps'] / stats['fps']
+            result['plugin'][direction] = plug
+        result['ratios'] = {f'{d}_model_to_naive': result['direct'][d]['fps'] /
+                            result['naive'][d]['fps'] for d in directions}
+        if set(directions) == {'down', 'up'}:
+            result['roundtrip'] = {name: roundtrip_fps(result[name]['down']['fps'],
+                                                       result[name]['up']['fps'], factor)
+                                   for name in ('direct', 'naive', 'plugin')
+                                   if 'fps' in result[name].get('down', {})
+                                   and 'fps' in result[name].get('up', {})}
+            result['roundtrip']['model_to_naive'] = (result['roundtrip']['direct'] /
+                                                     result['roundtrip']['naive'])
+        if dtype != 'fp32' and kind == 'steg':
+            log(f'precision: round trip in {dtype} and in fp32')
+            result['precision'] = precision_check(generator, work, device, dtype)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    result['self_peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MB
+    return result
+
+
+def _name(dtype: torch.dtype) -> str:
+    return str(dtype).replace('torch.', '')
+
+
+def roundtrip_fps(down_fps: float, up_fps: float, factor) -> float:
+    """HR frames/s of a round trip from the LR frames/s of the downsample and the HR frames/s of
+    the upsample (a downsample reads ``factor`` HR frames per LR frame)."""
+    return 1.0 / (1.0 / (down_fps * float(factor)) + 1.0 / up_fps)
+
+
+def format_table(result: Dict) -> str:
+    """The results as a plain-text table with the ratios, the roofline and the precision."""
+    w = result['workload']
+    lines = [f"{result['model']} ({result['params'] / 1e6:.2f} M parameters"
+             f"{'' if result['trained_weights'] else ', untrained'}), "
+             f"{w['size'][0]}x{w['size'][1]} HR <-> {w['lr_size'][0]}x{w['lr_size'][1]} LR, "
+             f"factors {w['factors']['temporal']}x{w['factors']['spatial']:g}, batch {w['batch']}, "
+             f"{w['dtype']}, {w['device']}, {w['threads']} thread(s), median of {w['runs']} runs "
+             f"after {w['warmup']} warm-up",
+             f"{'path':<8} {'direction':<10} {'frames/s':>10} {'Mpix/s':>9} {'ms/window':>10} "
+             f"{'peak RSS MB':>12} {'CUDA MB':>8} {'ratio':>18}"]
+    for name in ('direct', 'naive', 'plugin'):
+        for direction, s in result[name].items():
+            if 'skipped' in s:
+                lines.append(f"{name:<8} {direction:<10} skipped: {s['skipped']}")
+                continue
+            if name == 'direct':
+                ratio = f"{result['ratios'][f'{direction}_model_to_naive']:.3f} x naive"
+            elif name == 'plugin':
+                ratio = f"{s['ratio_to_direct']:.3f} x direct"
+            else:
+                ratio = ''
+            latency = f"{s['latency_per_window_ms']:.1f}" if 'latency_per_window_ms' in s else '-'
+            cuda = f"{s['cuda_max_allocated_mb']:.0f}" if 'cuda_max_allocated_mb' in s else '-'
+            lines.append(f"{name:<8} {direction:<10} {s['fps']:>10.3f} {s['mpix_per_s']:>9.3f} "
+                         f"{latency:>10} {s['peak_rss_mb']:>12.0f} {cuda:>8} {ratio:>18}")
+    if 'roundtrip' in result:
+        rt = result['roundtrip']
+        lines.append('round trip (HR frames/s): ' + ', '.join(
+            f'{k} {v:.3f}' for k, v in rt.items() if k != 'model_to_naive')
+            + f"; model/naive {rt['model_to_naive']:.3f}")
+    for direction, r in result['roofline'].items():
+        lines.append(f"roofline {direction}: {r['flops_per_run'] / 1e9:.2f} GFLOP per run, "
+                     f"{r['achieved_gflops']:.2f} GFLOP/s of a measured peak of "
+                     f"{r['peak_gflops']:.1f} GFLOP/s ({r['dtype']} "
+                     f"{result['peak'][r['dtype']]['matmul_n']}^2 matrix product): "
+                     f"{100 * r['fraction']:.2f}%")
+    for direction, s in result['direct'].items():
+        lines.append(f"host memory {direction}: RSS after each run "
+                     + ' '.join(f'{x:.0f}' for x in s['rss_after_runs_mb'])
+                     + f" MB (growth {s['rss_growth_mb']:+.1f} MB)")
+    if 'precision' in result:
+        p = result['precision']
+        lines.append(f"precision ({w['dtype']} vs fp32, round trip of {p['frames']} frames): "
+                     f"RGB PSNR {p['psnr_low_db']:.3f} vs {p['psnr_fp32_db']:.3f} dB "
+                     f"(delta {p['delta_db']:+.4f} dB); {w['dtype']} output vs fp32 output "
+                     f"{p['psnr_low_vs_fp32_db']:.2f} dB")
+    return '\n'.join(lines)
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument('model', metavar='CONFIG_OR_MODEL',
+                        help='shipped model name (steg), .safetensors weights, or an mmagic config')
+    parser.add_argument('checkpoint', nargs='?', metavar='CHECKPOINT',
+                        help='with a config: .pth, .safetensors or shipped name (none: untrained)')
+    parser.add_argument('--size', default='960x540', help='HR (output of Upsample) size WxH')
+    parser.add_argument('--factors', default='2x4', help='temporal x spatial, e.g. 2x4, 2x1, 5/4x1')
+    parser.add_argument('--batch', type=int, default=1, help='windows per network call')
+    parser.add_argument('--dtype', choices=sorted(DTYPES), default='fp32')
+    parser.add_argument('--device', default='cpu', help='cpu, cuda or cuda:N')
+    parser.add_argument('--warmup', type=int, default=1, help='untimed runs first')
+    parser.add_argument('--runs', type=int, default=3, help='timed runs (the median is reported)')
+    parser.add_argument('--threads', type=int, help='torch threads (default: torch\'s)')
+    parser.add_argument('--only', choices=('down', 'up'), help='measure one direction')
+    parser.add_argument('--json', metavar='OUT', help='also write the results to this JSON file')
+    parser.add_argument('--no-vspipe', action='store_true', help='skip the plugin path')
+    parser.add_argument('-q', '--quiet', action='store_true', help='no progress lines')
+    return parser
+
+
+def main(args: argparse.Namespace) -> int:
+    from .targets import CstvrError
+    from .weights import WeightsError
+    log = (lambda *a, **k: None) if args.quiet else \
+        (lambda msg: print(f'[benchmark] {msg}', file=sys.stderr, flush=True))
+    try:
+        result = run_benchmark(args.model, args.checkpoint, args.size, args.factors, args.batch,
+                               args.dtype, args.device, args.warmup, args.runs, args.threads,
+                               not args.no_vspipe,
+                               (args.only,) if args.only else ('down', 'up'), log)
+    except (BenchmarkError, WeightsError, CstvrError) as err:
+        print(f'cstvr benchmark: error: {err}', file=sys.stderr)
+        return 2
+    print(format_table(result))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, indent=2))
+        print(f'wrote {args.json}')
+    return 0
+
+
+def add_parser(sub) -> None:
+    """The ``cstvr benchmark`` subcommand."""
+    p = sub.add_parser('benchmark', help='frames/s, latency, memory and roofline of '
+                                         'Downsample/Upsample against the naive baseline',
+                       description=__doc__.split('\n\n')[0])
+    add_arguments(p)
+    p.set_defaults(func=main)
