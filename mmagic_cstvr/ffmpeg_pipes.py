@@ -44,6 +44,15 @@ def encoder_defaults(direction: str) -> Dict[str, object]:
     return {'crf': 18, 'pix_fmt': 'yuv420p'}
 
 
+def check_subsampling(pix_fmt: str, width: int, height: int) -> None:
+    """``ValueError`` naming the fix if a 4:2:0 ``pix_fmt`` cannot hold a ``width`` x ``height``
+    frame (4:2:0 halves the chroma planes, so both sides must be even)."""
+    if pix_fmt.startswith('yuv420') and (width % 2 or height % 2):
+        raise ValueError(f'the output is {width}x{height}, but {pix_fmt} (4:2:0) needs an even '
+                         f'width and height; choose a 4:4:4 or RGB pixel format (yuv444p), or an '
+                         f'even target size')
+
+
 def decode_filter(info: MediaInfo, matrix: str) -> str:
     """The ``-vf`` turning the file's frames into float RGB as the VapourSynth front end does."""
     if info.family == 'rgb':

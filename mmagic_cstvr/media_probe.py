@@ -37,6 +37,12 @@ _RGB_PREFIXES = ('gbr', 'rgb', 'bgr', 'argb', 'abgr', '0rgb', '0bgr', 'x2rgb', '
 _GRAY_PREFIXES = ('gray', 'ya8', 'ya16', 'monow', 'monob')
 
 
+#: The fix appended to "cannot read/decode" errors.
+DAMAGED_HINT = ('is it a complete video file? A truncated or damaged file can be checked with '
+                '"ffmpeg -v error -i FILE -f null -" and often repaired by remuxing what decodes '
+                '("ffmpeg -i FILE -c copy FIXED.mkv")')
+
+
 class FfmpegError(RuntimeError):
     """ffmpeg is missing, cannot read a file, or failed; the message carries ffmpeg's own words."""
 
@@ -126,7 +132,7 @@ def probe(path: Union[str, Path], ffmpeg: Optional[str] = None) -> MediaInfo:
                           capture_output=True, text=True, errors='replace').stderr
     video = re.search(r'^\s*Stream #\d+:\d+\S*: Video: (.*)$', text, re.MULTILINE)
     if 'Error opening input' in text:
-        raise FfmpegError(f'cannot read {path}: {ffmpeg_says(text, 3)}')
+        raise FfmpegError(f'cannot read {path}: {ffmpeg_says(text, 3)}; {DAMAGED_HINT}')
     if video is None:
         raise FfmpegError(f'cannot read {path}: it has no video stream')
     width, height, pix_fmt, colorspace = _parse_video(video.group(1), path)
@@ -182,9 +188,9 @@ def _rate_and_count(ffmpeg: str, path: Path) -> Tuple[Fraction, int]:
     pts = [None if p == 'NOPTS' else int(p) for p in
            re.findall(r'showinfo.*\bn:\s*\d+ pts:\s*(-?\d+|NOPTS)', res.stderr)]
     if res.returncode != 0 or config is None or int(config.group(2)) == 0:
-        raise FfmpegError(f'cannot decode {path}: {ffmpeg_says(res.stderr)}')
+        raise FfmpegError(f'cannot decode {path}: {ffmpeg_says(res.stderr)}; {DAMAGED_HINT}')
     if not pts:
-        raise FfmpegError(f'cannot decode {path}: its video stream has no frames')
+        raise FfmpegError(f'cannot decode {path}: its video stream has no frames; {DAMAGED_HINT}')
     stream_rate = (Fraction(int(config.group(3)), int(config.group(4)))
                    if int(config.group(3)) > 0 and int(config.group(4)) > 0 else Fraction(30))
     return source_frame_rate(pts, Fraction(int(config.group(1)), int(config.group(2))),

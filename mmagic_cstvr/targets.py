@@ -61,6 +61,12 @@ def target_fps(args: Mapping, src_fps: Fraction, direction: str, default_factor,
     if direction == 'up' and dst < src_fps:
         raise CstvrError(f'cannot lower the frame rate ({_f(src_fps)} -> {_f(dst)} fps); '
                          f'use Downsample')
+    ratio = src_fps / dst if direction == 'down' else dst / src_fps
+    try:
+        check_scale(ratio, 'the temporal factor')
+    except ValueError as err:
+        raise CstvrError(f'{err} ({_f(src_fps)} -> {_f(dst)} fps); ask for a frame rate '
+                         f'within that factor of the source\'s') from None
     return dst
 
 

@@ -26,7 +26,7 @@ from typing import Dict, List
 
 from mmagic_cstvr.ffmpeg_pipes import (MUXERS, RGB_PIX_FMTS, EncoderProcess, encoder_defaults,
                                        output_args)
-from mmagic_cstvr.media_probe import (METADATA_TAG, FfmpegError, describe_source,
+from mmagic_cstvr.media_probe import (DAMAGED_HINT, METADATA_TAG, FfmpegError, describe_source,
                                       read_source_metadata, require_ffmpeg)
 from mmagic_cstvr.targets import restore_from_tag
 from mmagic_cstvr.timeline import same_duration
@@ -179,7 +179,7 @@ def _run(name: str, args: argparse.Namespace) -> int:
     except OptionError as err:
         raise UsageError(str(err)) from None
     except vs.Error as err:
-        print(f'cstvr {name}: error: cannot read {src}: {err}', file=sys.stderr)
+        print(f'cstvr {name}: error: cannot read {src}: {err}; {DAMAGED_HINT}', file=sys.stderr)
         return EXIT_FAILURE
     metadata = {}
     try:
@@ -207,7 +207,10 @@ def _run(name: str, args: argparse.Namespace) -> int:
 
     defaults = encoder_defaults('down' if name == 'downsample' else 'up')
     pix_fmt = args.pix_fmt or defaults['pix_fmt']
-    final = for_output(result, PIX_FMTS[pix_fmt], matrix)
+    try:
+        final = for_output(result, PIX_FMTS[pix_fmt], matrix)
+    except OptionError as err:
+        raise UsageError(f'{err} (--pix-fmt, --size)') from None
     audio = (not args.no_audio) and same_duration(clip.num_frames, clip.fps, final.num_frames,
                                                   final.fps)
     if not args.no_audio and not audio:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Dict, Mapping, Optional, Tuple
 
 from mmagic_cstvr.colour import MATRIX_NAMES, default_matrix
+from mmagic_cstvr.ffmpeg_pipes import check_subsampling
 from mmagic_cstvr.timeline import as_fraction
 
 #: Output formats of :func:`for_output`: VapourSynth preset name, and the y4m/ffmpeg pixel format.
@@ -139,6 +140,10 @@ def for_output(clip, fmt: str = 'yuv420p8', matrix: str = '709'):
     core = vs.core
     if fmt not in OUTPUT_FORMATS:
         raise OptionError(f'format must be one of {", ".join(OUTPUT_FORMATS)}, got {fmt!r}')
+    try:
+        check_subsampling(OUTPUT_FORMATS[fmt][1], clip.width, clip.height)
+    except ValueError as err:
+        raise OptionError(str(err)) from None
     target = getattr(vs, OUTPUT_FORMATS[fmt][0])
     if clip.format.id == target:
         return clip

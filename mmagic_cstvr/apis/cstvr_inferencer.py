@@ -32,8 +32,8 @@ from mmengine.registry import INFERENCERS
 
 from ..clip_resampler import ClipResampler
 from ..colour import FFMPEG_COLORSPACES
-from ..ffmpeg_pipes import (MUXERS, ONE_SLICE, EncoderProcess, FrameReader, encode_filter,
-                            encoder_defaults, output_args, planar, raw_input_args)
+from ..ffmpeg_pipes import (MUXERS, ONE_SLICE, EncoderProcess, FrameReader, check_subsampling,
+                            encode_filter, encoder_defaults, output_args, planar, raw_input_args)
 from ..media_probe import METADATA_TAG, MediaInfo, describe_source, probe, require_ffmpeg
 from ..runtime import check_memory, select_device
 from ..targets import CstvrError, resampler_for, restore_from_tag
@@ -126,7 +126,11 @@ class CSTVRInferencer(BaseInferencer):
         else:
             raise WeightsError(f'{path} carries no network config: pass config=<mmagic '
                                f'config file>')
-        generator = MODELS.build(gen_cfg)
+        try:
+            generator = MODELS.build(gen_cfg)
+        except TypeError as err:  # an unknown or missing keyword of the network's config
+            raise WeightsError(f'the generator config does not fit {gen_cfg.get("type")}: '
+                               f'{err}') from None
         fit_weights(generator, state, weights, gen_cfg.get('type'))
         return generator.to(device).eval()
 
@@ -265,6 +269,10 @@ class CSTVRInferencer(BaseInferencer):
         info, final = plan.info, plan.stages[-1][0]
         fps = final.time_map.dst_fps
         (h, w), n_out = final.dst_size, final.n_dst
+        try:
+            check_subsampling(pix_fmt, w, h)
+        except ValueError as err:
+            raise CstvrError(str(err)) from None
         fits = same_duration(info.num_frames, info.fps, n_out, fps)
         copy_audio = audio and info.has_audio and fits
         out.parent.mkdir(parents=True, exist_ok=True)
