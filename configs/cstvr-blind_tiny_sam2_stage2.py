@@ -6,5 +6,5 @@
 _base_ = ['./cstvr-blind_tiny_sam2.py']
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
-train_cfg = dict(max_iters=1200, val_interval=400)
-param_scheduler = dict(T_max=1200)
+train_cfg = dict(max_iters=800, val_interval=400)
+param_scheduler = dict(T_max=800)
