@@ -75,6 +75,30 @@ def test_one_frame_clip_down_and_up(assets, tmp_path, capsys, backend):
     assert (info.num_frames, info.width, info.height) == (1, 64, 48)  # the source restored
 
 
+# -- a variable frame rate file ---------------------------------------------------------------------
+
+def test_variable_frame_rate_file_reads_alike_in_both_backends(assets, tmp_path, capsys):
+    """15 frames 1/30 s apart, then 15 frames 2/30 s apart: both backends read the 30 frames at
+    bestsource's mean rate (as constant-rate frames) and write the same clip."""
+    vfr = tmp_path / 'vfr.mkv'
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=30', '-frames:v', 30, '-vf',
+           "setpts='if(lt(N,15),N,15+(N-15)*2)/30/TB'", '-fps_mode', 'passthrough', '-c:v',
+           'libx264', '-pix_fmt', 'yuv420p', vfr)
+    assert probe(vfr).num_frames == 30
+    outs = {}
+    for backend in BACKENDS:
+        outs[backend] = tmp_path / f'{backend}.mkv'
+        rc, err = cli(capsys, 'downsample', vfr, outs[backend], '--model', assets['steg'],
+                      '--factor', 2, '--scale', 2, '--codec', 'ffv1', '--device', '-1', '-q',
+                      '--backend', backend)
+        assert rc == 0, err
+    a, b = probe(outs['vapoursynth']), probe(outs['ffmpeg'])
+    assert (a.num_frames, a.fps) == (b.num_frames, b.fps) == (15, probe(vfr).fps / 2)
+    frames = [subprocess.run([lib.tool('ffmpeg'), '-v', 'error', '-i', str(o), '-f', 'rawvideo',
+                              '-'], capture_output=True, check=True).stdout for o in outs.values()]
+    assert frames[0] == frames[1]
+
+
 # -- sizes the model's multiples do not divide -----------------------------------------------------
 
 @pytest.mark.parametrize('backend', BACKENDS)
@@ -255,11 +279,16 @@ def test_bad_weights_and_configs_in_the_command(assets, bad_weights, tmp_path, c
     assert message in err and 'Traceback' not in err
 
 
+def train_with_option(tmp_path, option: str) -> subprocess.CompletedProcess:
+    """tools/train.py on the tiny config with one ``--cfg-options`` entry."""
+    return subprocess.run([sys.executable, str(lib.REPO / 'tools' / 'train.py'),
+                           str(lib.REPO / 'configs' / 'cstvr_tiny.py'), '--work-dir',
+                           str(tmp_path / 'w'), '--cfg-options', option],
+                          capture_output=True, text=True, env=lib.env(), timeout=300)
+
+
 def test_unknown_cfg_options_key_is_named(tmp_path):
-    res = subprocess.run([sys.executable, str(lib.REPO / 'tools' / 'train.py'),
-                          str(lib.REPO / 'configs' / 'cstvr_tiny.py'), '--work-dir',
-                          str(tmp_path / 'w'), '--cfg-options', 'default_hook.checkpoint.interval=2'],
-                         capture_output=True, text=True, env=lib.env(), timeout=300)
+    res = train_with_option(tmp_path, 'default_hook.checkpoint.interval=2')
     assert res.returncode == 1
     assert ("--cfg-options default_hook.checkpoint.interval: the config has no setting "
             "'default_hook' and mmengine's Runner takes none; did you mean 'default_hooks'?"
@@ -268,9 +297,6 @@ def test_unknown_cfg_options_key_is_named(tmp_path):
 
 
 def test_unknown_generator_key_in_cfg_options_is_named(tmp_path):
-    res = subprocess.run([sys.executable, str(lib.REPO / 'tools' / 'train.py'),
-                          str(lib.REPO / 'configs' / 'cstvr_tiny.py'), '--work-dir',
-                          str(tmp_path / 'w'), '--cfg-options', 'model.generator.up.hiden=16'],
-                         capture_output=True, text=True, env=lib.env(), timeout=300)
+    res = train_with_option(tmp_path, 'model.generator.up.hiden=16')
     assert res.returncode == 1
     assert "got an unexpected keyword argument 'hiden'" in res.stderr
