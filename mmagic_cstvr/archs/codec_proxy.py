@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -128,6 +128,7 @@ class CodecProxy(nn.Module):
         return blocks.transpose(3, 4).reshape(n, c, hb * BLOCK, wb * BLOCK)[..., :h, :w]
 
     def forward(self, video: torch.Tensor) -> torch.Tensor:
+        """(B, 3, T, H, W) RGB in [0, 1] -> the same after the codec stand-in, in [0, 1]."""
         b, _, t, h, w = video.shape
         frames = video.transpose(1, 2).reshape(b * t, 3, h, w)
         yuv = self.to_yuv(frames)
