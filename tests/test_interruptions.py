@@ -70,7 +70,7 @@ def test_training_killed_mid_run_resumes_from_the_last_checkpoint(tmp_path):
         try:
             started = _wait_for(lambda: (work / 'iter_4.pth').exists(), proc, 600)
             if started:
-                time.sleep(1.5)  # kill at a random point of the next interval
+                time.sleep(1.5)  # kill part-way into a later interval
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=60)
