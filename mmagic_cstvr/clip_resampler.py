@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .fast_conv import use_onednn_conv3d
 from .timeline import (FractionLike, TimeMap, Window, as_fraction, plan_windows, round_half_up,
                        window_for_frame)
 
@@ -66,7 +67,7 @@ class ClipResampler:
             raise ValueError('the source clip has no frames')
         if any(int(s) < 1 for s in dst_size):
             raise ValueError(f'target size must be positive, got {tuple(dst_size)}')
-        self.generator = generator
+        self.generator = use_onednn_conv3d(generator)
         self.direction = direction
         self.n_src = int(n_src)
         self.n_dst = self.time_map.count(n_src) if n_dst is None else int(n_dst)

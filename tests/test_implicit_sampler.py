@@ -69,3 +69,46 @@ def test_chunked_evaluation_matches_one_block_and_scale_code_matters():
 def test_sampler_rejects_wrong_feature_shape():
     with pytest.raises(ValueError, match='expected features'):
         ImplicitSampler3D(4)(torch.rand(1, 3, 2, 4, 4), *(torch.zeros(1),) * 3, cell=(1, 1, 1))
+
+
+def _reference_sampler(sampler, feat, ct, cy, cx, cell):
+    """The sampler as documented: the 27 + 8C input built explicitly for every output sample."""
+    from mmagic_cstvr.archs.implicit_sampler import axis_corners
+    code = torch.log2(torch.tensor(cell, dtype=feat.dtype))
+    cl = feat.permute(0, 2, 3, 4, 1)
+    (it, wt, dt), (iy, wy, dy), (ix, wx, dx) = (axis_corners(c, n) for c, n in
+                                                zip((ct, cy, cx), cl.shape[1:4]))
+    lattice = (len(ct), len(cy), len(cx))
+    offsets, features = [], []
+    for a in range(2):
+        for b in range(2):
+            for c in range(2):
+                g = cl[:, it[a]][:, :, iy[b]][:, :, :, ix[c]]
+                w = wt[a].view(-1, 1, 1) * wy[b].view(1, -1, 1) * wx[c].view(1, 1, -1)
+                features.append(g * w.unsqueeze(-1))
+                offsets += [dt[a].view(-1, 1, 1).expand(lattice), dy[b].view(1, -1, 1).expand(lattice),
+                            dx[c].view(1, 1, -1).expand(lattice)]
+    geometry = torch.stack(offsets + [code[i].expand(lattice) for i in range(3)], -1)
+    x = sampler.embed(torch.cat([geometry.unsqueeze(0).expand(feat.shape[0], -1, -1, -1, -1)]
+                                + features, -1))
+    x = sampler.lattice_conv(x.permute(0, 4, 1, 2, 3))
+    x = sampler.mlp(x.permute(0, 2, 3, 4, 1)).permute(0, 4, 1, 2, 3)
+    return trilinear_sample(sampler.shortcut(feat), ct, cy, cx) + x
+
+
+@pytest.mark.parametrize('src, dst', [((3, 5, 6), (6, 20, 24)),  # 4x: projection first
+                                      ((3, 5, 6), (5, 10, 12)),  # 2x: projection first
+                                      ((3, 5, 6), (6, 5, 6)),    # time only: gather first
+                                      ((6, 12, 16), (3, 4, 5))])  # downsample: gather first
+def test_sampler_equals_the_explicit_mlp_input(src, dst):
+    torch.manual_seed(1)
+    sampler = ImplicitSampler3D(4, hidden=16, out_channels=3).double()
+    for p in sampler.parameters():
+        torch.nn.init.normal_(p, std=0.3)
+    sampler.max_points = 40  # many blocks with halos
+    feat = torch.rand(2, 4, *src, dtype=torch.float64)
+    ct = torch.linspace(-0.25, src[0] - 0.5, dst[0], dtype=torch.float64)
+    cy, cx = (pixel_centres(o, i, dtype=torch.float64) for i, o in zip(src[1:], dst[1:]))
+    cell = [i / o for i, o in zip(src, dst)]
+    assert torch.allclose(sampler(feat, ct, cy, cx, cell),
+                          _reference_sampler(sampler, feat, ct, cy, cx, cell), atol=1e-10)

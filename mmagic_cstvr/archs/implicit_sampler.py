@@ -16,10 +16,10 @@ as trilinear interpolation. Evaluation is chunked over output frames and rows to
 The first layer is evaluated without building its 27 + 8C input (same function, sums reordered):
 the offsets and the scale code enter linearly and each depends on one axis, so their part is a sum
 of per-frame, per-row and per-column vectors; each corner's feature part is a projection of the
-gathered feature, weighted. When the output lattice has more samples than the feature video (an
-upsample), the features are projected first, once per input voxel and corner, and the weighted
-gather then runs one axis at a time on the projections; otherwise the corners are gathered first
-and projected in one matrix product.
+gathered feature, weighted. When a frame of the output lattice has at least 4 times the samples
+of a feature frame (a spatial upsample by 2 or more), the features are projected first, once per
+input voxel and corner, and the weighted gather then runs one axis at a time on the projections;
+otherwise the corners are gathered first and projected in one matrix product.
 """
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ class ImplicitSampler3D(nn.Module):
         feat = feat.permute(0, 2, 3, 4, 1)  # channels-last: gathers give MLP-ready rows
         corners = [axis_corners(c, n) for c, n in zip((ct, cy, cx), feat.shape[1:4])]
         geometry = self._geometry(corners, code)
-        project_first = feat.shape[1:4].numel() < len(ct) * len(cy) * len(cx)
+        project_first = len(cy) * len(cx) >= 4 * feat.shape[2] * feat.shape[3]
         mlp = out.new_empty(out.shape[0], len(ct), len(cy), len(cx), out.shape[1])
         for t0, t1 in self._spans(len(ct), len(cx) * min(len(cy), 8)):
             for h0, h1 in self._spans(len(cy), (t1 - t0) * len(cx)):
