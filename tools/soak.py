@@ -2,7 +2,7 @@
 time stamps.
 
     python tools/soak.py [--frames 10000] [--model steg] [--size 32x24] [--threads N]
-                         [--plot outputs/soak_rss.png]
+                         [--warmup 0.1] [--plot outputs/soak_rss.png]
 
 A small clip (ffmpeg's testsrc2 at 24000/1001 fps, looped) is upsampled 2x in space to 60000/1001
 fps for ``--frames`` output frames by ``vspipe -p -j PROPS.json SCRIPT --``. While it runs, the
@@ -133,13 +133,13 @@ def time_stamp_figures(props: list) -> dict:
             'max_abs_time_error_s': worst}
 
 
-def plot(samples, total: int, path: Path) -> None:
+def plot(samples, total: int, warmup: float, path: Path) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7, 3.5))
     ax.plot([s[1] for s in samples], [s[2] / 2**20 for s in samples])
-    ax.axvline(0.1 * total, color='grey', linestyle='--', label='end of warm-up')
+    ax.axvline(warmup * total, color='grey', linestyle='--', label='end of warm-up')
     ax.set_xlabel('output frames done')
     ax.set_ylabel('vspipe RSS (MiB)')
     ax.set_title('core.cstvr.Upsample in vspipe: resident memory')
@@ -156,6 +156,8 @@ def main() -> int:
     parser.add_argument('--size', default='32x24', help='LR frame size WxH (output: twice it)')
     parser.add_argument('--threads', type=int, default=0, help='core.num_threads (0: default)')
     parser.add_argument('--period', type=float, default=0.25, help='RSS sampling period (s)')
+    parser.add_argument('--warmup', type=float, default=0.1,
+                        help='fraction of the frames counted as warm-up (0.1)')
     parser.add_argument('--plot', type=Path, help='save RSS against frames as a PNG')
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -179,11 +181,12 @@ def main() -> int:
             print(f'soak: vspipe failed (exit code {rc}):\n{log}', file=sys.stderr)
             return 1
         stamps = time_stamp_figures(json.loads(props.read_text()))
-    mem = memory_figures(samples, args.frames)
+    mem = memory_figures(samples, args.frames, args.warmup)
     mib = 2 ** 20
     print(f'speed: {args.frames / wall:.1f} output fps ({wall:.1f} s wall, {len(samples)} RSS '
           f'samples; shared CPU cores make this pessimistic)')
-    print(f'vspipe RSS: {mem["baseline"] / mib:.1f} MiB after warm-up (10% of the frames), '
+    print(f'vspipe RSS: {mem["baseline"] / mib:.1f} MiB after warm-up ({args.warmup:.0%} of the '
+          f'frames), '
           f'{mem["final"] / mib:.1f} MiB at the end (medians); after warm-up the samples span '
           f'{mem["p5"] / mib:.1f}-{mem["p95"] / mib:.1f} MiB (5th-95th percentile), linear trend '
           f'{mem["trend_per_1000"] / mib:+.2f} MiB per 1000 frames')
@@ -195,7 +198,7 @@ def main() -> int:
           f'{stamps["max_abs_time_error_s"]:.3g} s: '
           f'{"PASS" if ok_stamps(stamps, args.frames) else "FAIL"}')
     if args.plot:
-        plot(samples, args.frames, args.plot)
+        plot(samples, args.frames, args.warmup, args.plot)
         print(f'plot: {args.plot}')
     return 0 if mem['growth_percent'] < 5 and ok_stamps(stamps, args.frames) else 1
 
