@@ -3,6 +3,8 @@
 # configs/cstvr-steg_tiny_sam2.py, 500 iterations at a lower learning rate, one CPU thread.
 # Command: OMP_NUM_THREADS=1 python tools/train.py configs/cstvr-steg_tiny_sam2_finetune.py \
 #              --init-weights steg --work-dir work_dirs/steg_finetune
+# The measured run (docs/training/steg_tiny_sam2_finetune/, reports/codec/finetune/) was stopped
+# at its iter_250.pth checkpoint for time on shared cores, as was the codec-aware one.
 _base_ = ['./cstvr-steg_tiny_sam2.py']
 
 train_dataloader = dict(num_workers=0, persistent_workers=False)
