@@ -66,3 +66,11 @@ def test_codec_specs():
         parse_codec('libx264:high')
     with pytest.raises(ValueError, match='ladder'):
         parse_codec('mpeg4')
+
+
+def test_bad_options_are_named(tmp_path, capsys):
+    clip = moving_clip(tmp_path / 'clip')
+    assert main(['codec-sweep', '--data', str(clip), '--codecs', 'foo', '--quiet']) == 2
+    assert 'codec \'foo\' is not supported' in capsys.readouterr().err
+    assert main(['codec-sweep', '--data', str(tmp_path / 'missing'), '--quiet']) == 2
+    assert 'missing' in capsys.readouterr().err

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import tempfile
 from fractions import Fraction
 from pathlib import Path
@@ -31,7 +32,7 @@ from ..datasets.footage import expand_sources
 from ..ffmpeg_pipes import (ONE_SLICE, EncoderProcess, FrameReader, encode_filter, output_args,
                             planar, raw_input_args)
 from ..lattice import scaled_size
-from ..media_probe import probe, require_ffmpeg
+from ..media_probe import FfmpegError, probe, require_ffmpeg
 from ..timeline import as_fraction, training_positions
 from ..video_io import read_source
 from ..window_stream import resample_stream
@@ -196,9 +197,9 @@ def sweep(models: Sequence[str], sources: Sequence[str], factors: Sequence[Tuple
     ladder = ([(CLEAN, None)] if clean else []) + [(c, q) for c, qs in codecs for q in qs]
     datasets = {Path(src).name: expand_sources([src]) for src in sources}
     total = len(models) * len(factors) * len(ladder) * sum(len(p) for p in datasets.values())
-    bar = tqdm(total=total, desc='codec sweep', unit='round trip', disable=not progress)
     results = []
-    with tempfile.TemporaryDirectory(prefix='cstvr-codec-') as tmp:
+    with tqdm(total=total, desc='codec sweep', unit='round trip', disable=not progress) as bar, \
+            tempfile.TemporaryDirectory(prefix='cstvr-codec-') as tmp:
         for model in models:
             generator = load_resampler(model, config, device)
             for dataset, paths in datasets.items():
@@ -223,7 +224,6 @@ def sweep(models: Sequence[str], sources: Sequence[str], factors: Sequence[Tuple
                         psnr_rgb_dropped=summary['psnr_rgb_dropped'], frames=summary['frames'],
                         lr_psnr=float(np.mean(lr_db[np.isfinite(lr_db)])) if np.isfinite(lr_db).any()
                         else float('inf')))
-    bar.close()
     settings = dict(models=list(models), sources=[str(s) for s in sources],
                     factors=[f'{t:g}x{s:g}' for t, s in factors], pix_fmt=PIX_FMT,
                     codecs={c: list(q) for c, q in codecs}, fps_for_frame_folders=str(fps),
@@ -331,12 +331,17 @@ def plot(report: Dict, path: Path) -> None:
 
 
 def run(args) -> int:
-    """The ``cstvr codec-sweep`` command."""
-    factors = [parse_factors(f) for f in args.factors]
-    codecs = [parse_codec(c) for c in args.codecs]
-    report = sweep(args.model, args.data, factors, codecs, args.config,
-                   as_fraction(args.fps, 'fps'), args.max_frames, not args.no_clean,
-                   args.device, progress=not args.quiet)
+    """The ``cstvr codec-sweep`` command: exit code 2 with the problem named for bad options,
+    data, models or encoders."""
+    try:
+        factors = [parse_factors(f) for f in args.factors]
+        codecs = [parse_codec(c) for c in args.codecs]
+        report = sweep(args.model, args.data, factors, codecs, args.config,
+                       as_fraction(args.fps, 'fps'), args.max_frames, not args.no_clean,
+                       args.device, progress=not args.quiet)
+    except (ValueError, FileNotFoundError, FfmpegError) as err:
+        print(f'cstvr codec-sweep: error: {err}', file=sys.stderr)
+        return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table = markdown(report)
