@@ -46,6 +46,18 @@ def axis_corners(coords: torch.Tensor, size: int) -> Corners:
     return index, weight, offset
 
 
+def gather(x: torch.Tensor, dim: int, index: torch.Tensor) -> torch.Tensor:
+    """``x.index_select(dim, index)``, as a row gather along dim 0 when each selected slice is
+    long: torch's CPU ``index_select`` on other dims copies such slices many times slower."""
+    inner = x.shape[dim + 1:].numel()
+    if dim == 0 or inner < 16:
+        return x.index_select(dim, index)
+    n, outer = x.shape[dim], x.shape[:dim].numel()
+    rows = (torch.arange(outer, device=x.device).view(-1, 1) * n + index.view(1, -1)).view(-1)
+    out = x.reshape(outer * n, inner).index_select(0, rows)
+    return out.view(*x.shape[:dim], len(index), *x.shape[dim + 1:])
+
+
 def trilinear_sample(feat: torch.Tensor, ct: torch.Tensor, cy: torch.Tensor,
                      cx: torch.Tensor) -> torch.Tensor:
     """Trilinear interpolation of ``feat`` (B, C, t, h, w) at the lattice ct x cy x cx.
@@ -58,8 +70,8 @@ def trilinear_sample(feat: torch.Tensor, ct: torch.Tensor, cy: torch.Tensor,
         index, weight, _ = axis_corners(coords.to(feat.dtype), feat.shape[dim])
         shape = [1] * 5
         shape[dim] = -1
-        out = (out.index_select(dim, index[0]) * weight[0].view(shape)
-               + out.index_select(dim, index[1]) * weight[1].view(shape))
+        out = (gather(out, dim, index[0]) * weight[0].view(shape)
+               + gather(out, dim, index[1]) * weight[1].view(shape))
     return out
 
 
@@ -162,12 +174,12 @@ class ImplicitSampler3D(nn.Module):
         (it, wt, _), (iy, wy, _), (ix, wx, _) = ct, cy, cx
         features = []
         for a in range(2):
-            zt = feat.index_select(1, it[a])
+            zt = gather(feat, 1, it[a])
             for b in range(2):
-                zty = zt.index_select(2, iy[b])
+                zty = gather(zt, 2, iy[b])
                 for c in range(2):
                     w = wt[a].view(-1, 1, 1) * wy[b].view(1, -1, 1) * wx[c].view(1, 1, -1)
-                    features.append(zty.index_select(3, ix[c]) * w.unsqueeze(-1))
+                    features.append(gather(zty, 3, ix[c]) * w.unsqueeze(-1))
         weight = self._feature_weight()
         return torch.nn.functional.linear(torch.cat(features, -1), weight.reshape(len(weight), -1))
 
@@ -197,5 +209,5 @@ def _weighted_pair(x: torch.Tensor, dim: int, index, weight, start: int) -> torc
     """One axis of the trilinear weighting: ``x[k]`` (corners first) gathered at ``index[k] -
     start`` along ``dim`` (of ``x[k]``) times ``weight[k]``, summed over the two corners k."""
     shape = [-1] + [1] * (x.dim() - 2 - dim)
-    lower, upper = (x[k].index_select(dim, index[k] - start) for k in range(2))
+    lower, upper = (gather(x[k], dim, index[k] - start) for k in range(2))
     return torch.addcmul(lower * weight[0].view(shape), upper, weight[1].view(shape))
