@@ -30,8 +30,8 @@ def test_ctrl_c_ffmpeg_backend_leaves_only_a_marked_partial_file(tmp_path):
                             env=lib.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
-        assert _wait_for(lambda: partial.exists() and partial.stat().st_size > 0, proc, 120), \
-            'no output was being written'
+        assert _wait_for(partial.exists, proc, 120), 'the encoder did not start'
+        time.sleep(1.0)  # frames are flowing (ffmpeg buffers tiny frames: the file may be empty)
         assert proc.poll() is None, 'finished before it could be interrupted'
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
