@@ -3,6 +3,7 @@ inferencer, tools/train.py): each case works or fails with an error naming the p
 never a traceback, a crash or a hang. Cases the plugin tests already cover (YUV, grey, variable
 format, size and frame rate clips, zero and negative factors, one to three frames) are in
 test_vs_plugin.py."""
+import re
 import subprocess
 import sys
 
@@ -300,3 +301,15 @@ def test_unknown_generator_key_in_cfg_options_is_named(tmp_path):
     res = train_with_option(tmp_path, 'model.generator.up.hiden=16')
     assert res.returncode == 1
     assert "got an unexpected keyword argument 'hiden'" in res.stderr
+
+
+@pytest.mark.parametrize('option,message', [
+    ('model.test_cfg.spatail=4', r'unknown key\(s\) in model.test_cfg: spatail; the CSTVR editor '
+                                 r'reads temporal, spatial'),
+    ('model.train_cfg.factor.named_prob=1', r'unknown key\(s\) in model.train_cfg: factor; the '
+                                            r'CSTVR editor reads factors, codec_proxy'),
+])
+def test_unknown_editor_cfg_key_is_named(tmp_path, option, message):
+    res = train_with_option(tmp_path, option)
+    assert res.returncode == 1
+    assert re.search(message, res.stderr), res.stderr[-2000:]

@@ -11,6 +11,20 @@ from ..archs.codec_proxy import CodecProxy
 from .factor_sampler import FactorSampler
 
 
+TRAIN_CFG_KEYS = ('factors', 'codec_proxy')
+TEST_CFG_KEYS = ('temporal', 'spatial')
+
+
+def _check_keys(cfg: Optional[dict], allowed, what: str) -> dict:
+    """``cfg`` (or {}) after refusing keys the editor would silently ignore."""
+    cfg = dict(cfg or {})
+    unknown = sorted(set(cfg) - set(allowed))
+    if unknown:
+        raise ValueError(f'unknown key(s) in model.{what}: {", ".join(unknown)}; '
+                         f'the CSTVR editor reads {", ".join(allowed)}')
+    return cfg
+
+
 def _psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return -10 * torch.log10(((a.clamp(0, 1) - b) ** 2).mean().clamp_min(1e-10))
 
@@ -40,17 +54,18 @@ class CSTVR(BaseEditModel):
                  recovery_loss: Optional[dict] = None, train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None, init_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None):
+        train_cfg = _check_keys(train_cfg, TRAIN_CFG_KEYS, 'train_cfg')
+        test_cfg = _check_keys(test_cfg, TEST_CFG_KEYS, 'test_cfg')
         super().__init__(generator, pixel_loss, train_cfg, test_cfg, init_cfg, data_preprocessor)
         self.guidance_loss = MODELS.build(guidance_loss) if guidance_loss else None
         self.recovery_loss = MODELS.build(recovery_loss) if recovery_loss else None
         if self.recovery_loss is not None and getattr(self.generator, 'mode', None) != 'steg':
             raise ValueError('recovery_loss needs a steg generator (CSTVRResampler)')
-        self.factor_sampler = FactorSampler(**(train_cfg or {}).get('factors', {}))
-        proxy_cfg = (train_cfg or {}).get('codec_proxy')
+        self.factor_sampler = FactorSampler(**train_cfg.get('factors', {}))
+        proxy_cfg = train_cfg.get('codec_proxy')
         self.codec_proxy = CodecProxy.from_cfg(dict(proxy_cfg)) if proxy_cfg else None
         if self.codec_proxy is not None and getattr(self.generator, 'mode', None) != 'steg':
             raise ValueError('train_cfg.codec_proxy needs a steg generator (CSTVRResampler)')
-        test_cfg = test_cfg or {}
         self.test_factors = (float(test_cfg.get('temporal', 2)), float(test_cfg.get('spatial', 4)))
 
     def _run(self, inputs: torch.Tensor, factor: float, scale: float,
