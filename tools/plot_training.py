@@ -19,8 +19,12 @@ def read_scalars(work_dir: Path):
     if not files:
         raise SystemExit(f'no */vis_data/scalars.json under {work_dir}')
     rows = [json.loads(line) for f in files for line in f.read_text().splitlines() if line.strip()]
-    train = [r for r in rows if 'loss' in r]
-    val = [r for r in rows if 'RGB/PSNR' in r]
+    train, val = [], []
+    for row in rows:  # mmengine logs a validation's step as the epoch (0): use the iteration before it
+        if 'loss' in row:
+            train.append(row)
+        elif 'RGB/PSNR' in row:
+            val.append(dict(row, step=train[-1]['step'] if train else 0))
     return train, val
 
 
