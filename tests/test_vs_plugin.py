@@ -290,13 +290,19 @@ def test_upsample_errors(core, rgb, assets, kw, message):
         core.cstvr.Upsample(rgb[:4], **kw)
 
 
-def test_missing_default_model_names_the_fix(core, rgb):
-    """Blind mode defaults to the shipped 'blind' model, which does not ship yet; an unknown name
-    fails the same way whatever ships."""
+def test_default_models_and_unknown_names(core, rgb):
+    """Without model=, blind mode uses the shipped 'blind' model (and steg mode 'steg'); an unknown
+    name names the fix."""
     from mmagic_cstvr.weights import shipped_models
-    assert 'blind' not in shipped_models(), 'blind ships now: test its default instead'
-    with pytest.raises(vs.Error, match=r"model 'blind' is neither a shipped model.*pass model="):
-        core.cstvr.Upsample(rgb[:4], mode='blind', factor_num=2, scale=2.0)
+    shipped = shipped_models()
+    assert {'steg', 'blind'} <= set(shipped)
+    lr = core.resize.Bicubic(rgb[:4], width=32, height=24)
+    for mode in ('blind', 'steg'):
+        default = core.cstvr.Upsample(lr, mode=mode, factor_num=2, scale=2.0)
+        named = core.cstvr.Upsample(lr, mode=mode, model=str(shipped[mode]), factor_num=2,
+                                    scale=2.0)
+        a, b = frames_of(default), frames_of(named)
+        assert all(np.array_equal(a[n], b[n]) for n in a)
     with pytest.raises(vs.Error, match=r"model 'nope' is neither a shipped model.*pass model="):
         core.cstvr.Downsample(rgb[:4], model='nope')
 
