@@ -36,7 +36,7 @@ from ..media_probe import FfmpegError, probe, require_ffmpeg
 from ..timeline import as_fraction, training_positions
 from ..video_io import read_source
 from ..window_stream import resample_stream
-from .harness import load_resampler, parse_factors
+from .harness import MODEL_HELP, add_model_and_data_arguments, load_resampler, parse_factors
 from .metrics import psnr
 from .protocol import summarise
 
@@ -360,12 +360,8 @@ def add_parser(subparsers) -> None:
                     'quality ladder, decode, Upsample, and score RGB/Y PSNR against the HR '
                     'frames and the bitrate; rate-distortion plot and equal-bitrate comparison '
                     'against the naive cascade.')
-    p.add_argument('--model', nargs='+', default=['naive', 'steg'],
-                   help='shipped model name, weights file, or baseline (naive, flow); naive is '
-                        'the anchor of the equal-bitrate comparison')
-    p.add_argument('--config', help='mmagic config for weights files without an embedded config')
-    p.add_argument('--data', nargs='+', required=True,
-                   help='frame folders, video files, or folders of either (e.g. Vid4)')
+    add_model_and_data_arguments(p, ['naive', 'steg'], MODEL_HELP + '; naive is the anchor of '
+                                 'the equal-bitrate comparison')
     p.add_argument('--factors', nargs='+', default=['2x4', '2x1'], help='TIMExSPACE pairs')
     p.add_argument('--codecs', nargs='+', default=['libx264:0,12,18,23,28', 'libx265:12,18,23,28,33'],
                    help=f'ENCODER[:Q1,Q2,...] (CRF, or -q:v for mpeg4); encoders: {", ".join(ENCODERS)}')

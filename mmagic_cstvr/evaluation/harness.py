@@ -105,17 +105,24 @@ def run(args) -> int:
     return 0
 
 
+MODEL_HELP = 'shipped model name, weights file, or baseline (naive, flow)'
+
+
+def add_model_and_data_arguments(p, models: List[str], model_help: str = MODEL_HELP) -> None:
+    """``--model``, ``--config`` and ``--data``, as every evaluation command takes them."""
+    p.add_argument('--model', nargs='+', default=models, help=model_help)
+    p.add_argument('--config', help='mmagic config for weights files without an embedded config')
+    p.add_argument('--data', nargs='+', required=True,
+                   help='frame folders, video files, or folders of either (e.g. Vid4)')
+
+
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         'eval', help='score models and baselines with the papers\' protocol',
         description='Downsample and upsample every 7-frame window (stride 6) of every clip, LR '
                     'quantised to 8 bit, and score all frames: PSNR/SSIM on RGB and BT.601 Y, no '
                     'border crop.')
-    p.add_argument('--model', nargs='+', default=['naive'],
-                   help='shipped model name, weights file, or baseline (naive, flow)')
-    p.add_argument('--config', help='mmagic config for weights files without an embedded config')
-    p.add_argument('--data', nargs='+', required=True,
-                   help='frame folders, video files, or folders of either (e.g. Vid4)')
+    add_model_and_data_arguments(p, ['naive'])
     p.add_argument('--factors', nargs='+', default=['2x4'], help='TIMExSPACE pairs, e.g. 2x4 2x1 5/4x1')
     p.add_argument('--window', type=int, default=7)
     p.add_argument('--stride', type=int, default=6)
