@@ -58,20 +58,14 @@ class BenchmarkError(ValueError):
 
 def load_benchmark_model(model: str, checkpoint: Optional[str] = None):
     """``(generator, cfg, weights)`` for ``model`` (shipped name, ``.safetensors`` path or mmagic
-    config ``.py``) and ``checkpoint`` (with a config: ``.pth``, ``.safetensors`` or a shipped
-    name; none: the config's untrained network, which runs at the same speed). ``weights`` is
+    config ``.py``) and ``checkpoint`` (with a config: ``.safetensors`` or a shipped name, never a
+    pickle; none: the config's untrained network, which runs at the same speed). ``weights`` is
     whether trained weights were loaded."""
     from .weights import build_generator, generator_cfg, load_generator, read_weights
     if model.endswith('.py'):
         cfg = generator_cfg(model)
         if checkpoint is None:
             return build_generator(cfg).eval(), cfg, False
-        if checkpoint.endswith('.pth'):
-            from mmengine.runner import load_checkpoint
-            generator = build_generator(cfg)
-            load_checkpoint(generator, checkpoint, map_location='cpu', logger='silent',
-                            revise_keys=[(r'^generator\.', '')])
-            return generator.eval(), cfg, True
         return load_generator(checkpoint, config=model), cfg, True
     if checkpoint is not None:
         raise BenchmarkError(f'{model} is not a config (.py): pass a CHECKPOINT only with a config')
@@ -521,7 +515,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument('model', metavar='CONFIG_OR_MODEL',
                         help='shipped model name (steg), .safetensors weights, or an mmagic config')
     parser.add_argument('checkpoint', nargs='?', metavar='CHECKPOINT',
-                        help='with a config: .pth, .safetensors or shipped name (none: untrained)')
+                        help='with a config: .safetensors or shipped name (none: untrained)')
     parser.add_argument('--size', default='960x540', help='HR (output of Upsample) size WxH')
     parser.add_argument('--factors', default='2x4', help='temporal x spatial, e.g. 2x4, 2x1, 5/4x1')
     parser.add_argument('--batch', type=int, default=1, help='windows per network call')

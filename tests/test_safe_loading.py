@@ -97,6 +97,16 @@ def test_tools_test_refuses_pickles(evil):
     assert 'Traceback' not in res.stderr
 
 
+@pytest.mark.parametrize('evil', ['torch_save.pth'], indirect=True)
+def test_benchmark_refuses_pickles(evil):
+    res = subprocess.run([sys.executable, str(lib.REPO / 'tools' / 'benchmark.py'),
+                          str(lib.REPO / 'configs' / 'cstvr_tiny.py'), str(evil), '--no-vspipe',
+                          '--size', '64x48'],
+                         capture_output=True, text=True, env=lib.env(), timeout=300)
+    assert res.returncode == 2
+    assert HINT in res.stderr and 'Traceback' not in res.stderr
+
+
 def test_safetensors_named_like_a_checkpoint_still_loads(tmp_path):
     """The content decides: a safetensors file called model.pth is not mistaken for a pickle."""
     from mmagic_cstvr.weights import build_generator, save_weights
