@@ -281,6 +281,26 @@ def compute_dtype(direction: str, dtype: str) -> torch.dtype:
     return torch.float32 if (direction == 'down' and dtype == 'bf16') else DTYPES[dtype]
 
 
+#: Started by a fresh interpreter, so that the child's peak RSS is its own: a child forked from
+#: this process would count this process's resident memory at the fork in its ``ru_maxrss``.
+_PEAK_RSS_LAUNCHER = ('import os, subprocess, sys\n'
+                      'p = subprocess.Popen(sys.argv[1:])\n'
+                      '_, status, usage = os.wait4(p.pid, 0)\n'
+                      'sys.stderr.write(f"\\ncstvr-peak-rss-kb {usage.ru_maxrss}\\n")\n'
+                      'sys.exit(os.waitstatus_to_exitcode(status))\n')
+
+
+def run_with_peak_rss(cmd: List[str], env: Dict[str, str]) -> Tuple[int, str, int]:
+    """Run ``cmd`` (stdout discarded): its exit code, stderr and peak resident memory in KiB."""
+    proc = subprocess.run([sys.executable, '-S', '-c', _PEAK_RSS_LAUNCHER, *cmd],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    stderr = proc.stderr.decode(errors='replace')
+    m = re.search(r'\ncstvr-peak-rss-kb (\d+)\n\Z', stderr)
+    if m is None:
+        return proc.returncode or 1, stderr, 0
+    return proc.returncode, stderr[:m.start()], int(m.group(1))
+
+
 def time_plugin(work: Workload, direction: str, weights: str, dtype: str, device, threads: int,
                 warmup: int, runs: int, group_frames: int, folder: Path) -> Dict:
     """The same groups through ``core.cstvr.*`` in a real ``vspipe`` with no output."""
@@ -309,18 +329,14 @@ def time_plugin(work: Workload, direction: str, weights: str, dtype: str, device
     package_root = str(Path(__file__).resolve().parents[1])
     env['PYTHONPATH'] = os.pathsep.join([package_root] + [p for p in [env.get('PYTHONPATH')] if p])
     cmd = [vspipe, '-s', str(skip), '-e', str(total - 1), str(script), '--']
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    stderr = proc.stderr.read().decode(errors='replace')
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    returncode, stderr, peak_kb = run_with_peak_rss(cmd, env)
     m = re.search(r'Output (\d+) frames in ([\d.]+) seconds', stderr)
-    if proc.returncode or not m:
-        raise BenchmarkError(f'vspipe failed (exit {proc.returncode}): {stderr.strip()[-2000:]}')
+    if returncode or not m:
+        raise BenchmarkError(f'vspipe failed (exit {returncode}): {stderr.strip()[-2000:]}')
     frames, seconds = int(m.group(1)), float(m.group(2))
     return dict(frames=frames, seconds=seconds, fps=frames / seconds,
                 mpix_per_s=frames * dst_w * dst_h / seconds / 1e6,
-                peak_rss_mb=usage.ru_maxrss * 1024 / MB, command=' '.join(cmd))
+                peak_rss_mb=peak_kb * 1024 / MB, command=' '.join(cmd))
 
 
 # -- precision ------------------------------------------------------------------------------------
