@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import Dict, List
 
@@ -276,6 +277,26 @@ def _audio_note(name: str) -> None:
           file=sys.stderr)
 
 
+def _output(clip, stream, progress) -> None:
+    """``clip.output(stream)`` as y4m on a worker thread, re-raising its error here. The main
+    thread waits in Python, so Ctrl-C interrupts it at once, whatever VapourSynth is waiting for
+    (an interrupt raised inside ``output`` leaves it waiting for the frames in flight)."""
+    errors: List[BaseException] = []
+
+    def work() -> None:
+        try:
+            clip.output(stream, y4m=True, progress_update=progress)
+        except BaseException as err:  # noqa: BLE001 - handed to the main thread
+            errors.append(err)
+
+    worker = threading.Thread(target=work, name='cstvr-output', daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+    if errors:
+        raise errors[0]
+
+
 def encode(name: str, clip, cmd: List[str], partial: Path, out: Path, quiet: bool) -> int:
     """Stream ``clip`` as y4m into ``cmd`` (an ffmpeg writing ``partial``), then rename."""
     from tqdm import tqdm
@@ -290,7 +311,7 @@ def encode(name: str, clip, cmd: List[str], partial: Path, out: Path, quiet: boo
 
     failure = None
     try:
-        clip.output(encoder.stdin, y4m=True, progress_update=progress)
+        _output(clip, encoder.stdin, progress)
     except KeyboardInterrupt:
         bar.close()
         encoder.abort(keep_partial=True)
