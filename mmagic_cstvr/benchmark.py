@@ -82,12 +82,16 @@ def parse_size(text: str) -> Tuple[int, int]:
 
 
 def parse_factors(text: str) -> Tuple[Fraction, float]:
-    """``'2x4'`` or ``'5/4x1'`` -> (temporal factor, spatial factor)."""
-    m = re.fullmatch(r'\s*(\d+(?:/\d+)?)\s*[xX]\s*(\d+(?:\.\d+)?)\s*', text)
-    if not m or Fraction(m.group(1)) < 1 or float(m.group(2)) < 1:
+    """``'2x4'`` or ``'5/4x1'`` -> (temporal factor, spatial factor), both >= 1."""
+    from .evaluation.harness import parse_factor_pair
+    try:
+        factor, scale = parse_factor_pair(text)
+    except ValueError:
+        factor, scale = None, None
+    if factor is None or factor < 1 or scale < 1:
         raise BenchmarkError(f'--factors must be TIMExSPACE with factors >= 1, like 2x4 or 5/4x1;'
                              f' got {text!r}')
-    return Fraction(m.group(1)), float(m.group(2))
+    return factor, scale
 
 
 def test_pattern(frames: int, height: int, width: int, start: int = 0) -> np.ndarray:

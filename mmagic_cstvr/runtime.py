@@ -112,9 +112,10 @@ def group_bytes(engine, batch: int, src_hw: Tuple[int, int]) -> Dict[str, int]:
     float32 source frames)."""
     from .clip_resampler import tile_spans
     (h, w), (sh, sw) = engine.dst_size, src_hw
-    frames = max(sum(len(win.positions) for win in g) for g in engine.groups(batch))
-    sources = max(engine.source_span(g)[1] - engine.source_span(g)[0]
-                  for g in engine.groups(batch))
+    groups = list(engine.groups(batch))
+    frames = max(sum(len(win.positions) for win in g) for g in groups)
+    spans = [engine.source_span(g) for g in groups]
+    sources = max(hi - lo for lo, hi in spans)
     longest = max(len(win.positions) for win in engine.windows)
 
     def tile(n_src: int, n_dst: int) -> int:

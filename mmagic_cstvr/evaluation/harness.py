@@ -19,13 +19,19 @@ from .protocol import evaluate_clip, summarise
 BASELINES = {'naive': NaiveResampler, 'flow': FlowResampler}
 
 
-def parse_factors(text: str) -> Tuple[float, float]:
-    """``'2x4'`` -> (2.0, 4.0); ``'5/4x1'`` -> (1.25, 1.0): temporal x spatial."""
+def parse_factor_pair(text: str) -> Tuple[Fraction, float]:
+    """``'5/4x1'`` -> (Fraction(5, 4), 1.0): the exact temporal and the spatial factor."""
     try:
         t, s = text.lower().split('x')
     except ValueError:
         raise ValueError(f'factors must look like TIMExSPACE (e.g. 2x4, 5/4x1), got {text!r}') from None
-    return (float(as_fraction(t, 'temporal factor')), check_scale(float(Fraction(s)), 'spatial factor'))
+    return as_fraction(t, 'temporal factor'), check_scale(float(Fraction(s)), 'spatial factor')
+
+
+def parse_factors(text: str) -> Tuple[float, float]:
+    """``'2x4'`` -> (2.0, 4.0); ``'5/4x1'`` -> (1.25, 1.0): temporal x spatial."""
+    t, s = parse_factor_pair(text)
+    return float(t), s
 
 
 def load_resampler(model: str, config: str | None = None, device='cpu'):
