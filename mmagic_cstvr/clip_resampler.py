@@ -8,7 +8,8 @@ tiles are aligned to the grid on which source and destination pixel centres coin
 pixels sit exactly where the whole frame's do, and only the tile's core (without the overlap) is
 kept. Peak memory then follows the tile size and ``batch``, not the frame size. On CUDA every
 calling thread runs on its own stream with pinned host buffers, so the uploads, compute and downloads
-of windows computed by different threads overlap.
+of windows computed by different threads overlap. Building one fixes glibc's mmap threshold
+(:mod:`mmagic_cstvr.host_allocator`), so the host memory of a long run stays flat.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import torch
 from torch import nn
 
 from .fast_conv import use_onednn_conv3d
+from .host_allocator import fix_mmap_threshold
 from .timeline import (FractionLike, TimeMap, Window, as_fraction, plan_windows, round_half_up,
                        window_for_frame)
 
@@ -67,6 +69,7 @@ class ClipResampler:
             raise ValueError('the source clip has no frames')
         if any(int(s) < 1 for s in dst_size):
             raise ValueError(f'target size must be positive, got {tuple(dst_size)}')
+        fix_mmap_threshold()
         self.generator = use_onednn_conv3d(generator)
         self.direction = direction
         self.n_src = int(n_src)
