@@ -14,25 +14,17 @@ and other C libraries are left alone.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
-import threading
 
 MMAP_THRESHOLD = 256 * 1024
 _M_MMAP_THRESHOLD = -3  # mallopt parameter number in glibc's malloc.h
-_lock = threading.Lock()
-_state = {'done': False, 'applied': False}
 
 
+@functools.cache
 def fix_mmap_threshold() -> bool:
-    """Fix glibc's mmap threshold at :data:`MMAP_THRESHOLD` (once per process); True if it is set."""
-    with _lock:
-        if not _state['done']:
-            _state['done'] = True
-            _state['applied'] = _apply()
-        return _state['applied']
-
-
-def _apply() -> bool:
+    """Fix glibc's mmap threshold at :data:`MMAP_THRESHOLD` (once per process; setting it again
+    from a racing thread is harmless); True if it is set."""
     if 'MALLOC_MMAP_THRESHOLD_' in os.environ:
         return False
     try:

@@ -6,7 +6,10 @@ import torch
 import mmagic_cstvr  # noqa: F401  (compatibility fixes before mmengine/mmagic)
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from mmagic.registry import MODELS
 
+import mmagic_cstvr.losses  # noqa: F401  (registers the CSTVR components)
+import mmagic_cstvr.models  # noqa: F401
 from shared_data import REPO
 
 CONFIGS = sorted(p for p in (REPO / 'configs').glob('*.py'))
@@ -20,9 +23,6 @@ def test_configs_are_found():
 def test_config_builds_its_model(path):
     cfg = Config.fromfile(str(path))
     init_default_scope(cfg.get('default_scope', 'mmagic'))
-    from mmagic.registry import MODELS
-    import mmagic_cstvr.losses  # noqa: F401
-    import mmagic_cstvr.models  # noqa: F401
     with torch.device('meta'):
         model = MODELS.build(cfg.model)
     assert model.pixel_loss is not None

@@ -45,11 +45,12 @@ def test_freed_blocks_return_to_the_system():
 
 
 def test_a_clip_resampler_fixes_the_threshold():
+    # only the engine is built here: the resident memory left behind shows whether it set the threshold
     setup = ("__import__('mmagic_cstvr.clip_resampler', fromlist=['x']).ClipResampler("
              "__import__('mmagic_cstvr.archs', fromlist=['x']).NaiveResampler(), 'up', 24, 60, 4, "
-             "(8, 8)) and fix_mmap_threshold()")
-    applied, fixed = churn(setup)
-    assert applied == 'True' and fixed < 8
+             "(8, 8)) is not None")
+    _, fixed = churn(setup)
+    assert fixed < 8, f'{fixed:.1f} MiB kept: building a ClipResampler did not fix the threshold'
 
 
 def test_a_users_own_threshold_is_left_alone():
