@@ -41,10 +41,13 @@ def main():
     train, val = read_scalars(Path(args.work_dir))
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     steps = [r['step'] for r in train]
+    signed = False
     for key in ('loss', 'loss_rec', 'loss_recover', 'loss_guide'):
         if key in train[0]:
             v = smooth([r[key] for r in train])
-            axes[0].semilogy(steps[len(steps) - len(v):], v, label=key)
+            signed |= bool((v <= 0).any())  # e.g. FramePSNRLoss, in -dB
+            axes[0].plot(steps[len(steps) - len(v):], v, label=key)
+    axes[0].set_yscale('symlog', linthresh=1e-3) if signed else axes[0].set_yscale('log')
     axes[0].set(xlabel='iteration', title='losses (moving average of 10 logs)')
     for key, label in (('psnr_rec', 'reconstruction (training crops)'),
                        ('psnr_lr', 'transmitted LR vs ordinary LR')):

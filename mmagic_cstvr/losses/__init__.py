@@ -1,4 +1,4 @@
 """Resampling losses, registered in mmagic's MODELS registry."""
-from .resampling_losses import LatentRecoveryLoss, LRGuidanceLoss
+from .resampling_losses import FramePSNRLoss, LatentRecoveryLoss, LRGuidanceLoss, psnr_per_frame
 
-__all__ = ['LRGuidanceLoss', 'LatentRecoveryLoss']
+__all__ = ['FramePSNRLoss', 'LRGuidanceLoss', 'LatentRecoveryLoss', 'psnr_per_frame']
