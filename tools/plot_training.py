@@ -47,7 +47,10 @@ def main():
             v = smooth([r[key] for r in train])
             signed |= bool((v <= 0).any())  # e.g. FramePSNRLoss, in -dB
             axes[0].plot(steps[len(steps) - len(v):], v, label=key)
-    axes[0].set_yscale('symlog', linthresh=1e-3) if signed else axes[0].set_yscale('log')
+    if signed:
+        axes[0].set_yscale('symlog', linthresh=1e-3)
+    else:
+        axes[0].set_yscale('log')
     axes[0].set(xlabel='iteration', title='losses (moving average of 10 logs)')
     for key, label in (('psnr_rec', 'reconstruction (training crops)'),
                        ('psnr_lr', 'transmitted LR vs ordinary LR')):

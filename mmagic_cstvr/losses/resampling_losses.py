@@ -23,10 +23,16 @@ def _criterion(name: str):
     return _CRITERIA[name]
 
 
-def psnr_per_frame(pred: torch.Tensor, target: torch.Tensor, eps: float = 1e-10) -> torch.Tensor:
-    """PSNR in dB of each frame of (B, C, T, H, W) videos in [0, 1] -> (B, T)."""
-    mse = ((pred - target) ** 2).mean(dim=(1, 3, 4))
+def psnr_db(pred: torch.Tensor, target: torch.Tensor, dim=None, eps: float = 1e-10) -> torch.Tensor:
+    """PSNR in dB (peak 1) of the squared error averaged over ``dim`` (all dims when None)."""
+    err = (pred - target) ** 2
+    mse = err.mean() if dim is None else err.mean(dim=dim)
     return -10 * torch.log10(mse.clamp_min(eps))
+
+
+def psnr_per_frame(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """PSNR in dB of each frame of (B, C, T, H, W) videos in [0, 1] -> (B, T)."""
+    return psnr_db(pred, target, dim=(1, 3, 4))
 
 
 @MODELS.register_module()
@@ -76,8 +82,8 @@ class LRGuidanceLoss(nn.Module):
         stego, reference = outputs['stego'], outputs['reference']
         if self.min_psnr is None:
             return self.loss_weight * self.criterion(stego, reference)
-        mse = ((stego - reference) ** 2).flatten(1).mean(dim=1).clamp_min(1e-10)
-        return self.loss_weight * F.relu(self.min_psnr + 10 * torch.log10(mse)).mean()
+        per_clip = psnr_db(stego, reference, dim=tuple(range(1, stego.dim())))
+        return self.loss_weight * F.relu(self.min_psnr - per_clip).mean()
 
 
 @MODELS.register_module()

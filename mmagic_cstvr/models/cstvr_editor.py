@@ -8,6 +8,7 @@ from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 
 from ..archs.codec_proxy import CodecProxy
+from ..losses import psnr_db
 from .factor_sampler import FactorSampler
 
 
@@ -23,10 +24,6 @@ def _check_keys(cfg: Optional[dict], allowed, what: str) -> dict:
         raise ValueError(f'unknown key(s) in model.{what}: {", ".join(unknown)}; '
                          f'the CSTVR editor reads {", ".join(allowed)}')
     return cfg
-
-
-def _psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return -10 * torch.log10(((a.clamp(0, 1) - b) ** 2).mean().clamp_min(1e-10))
 
 
 @MODELS.register_module()
@@ -88,8 +85,8 @@ class CSTVR(BaseEditModel):
         if self.recovery_loss is not None:
             losses['loss_recover'] = self.recovery_loss(outputs)
         with torch.no_grad():  # logged, not optimised: reconstruction and LR-ordinariness PSNR
-            losses['psnr_rec'] = _psnr(outputs['output'], inputs.transpose(1, 2))
-            losses['psnr_lr'] = _psnr(outputs['stego'], outputs['reference'])
+            losses['psnr_rec'] = psnr_db(outputs['output'].clamp(0, 1), inputs.transpose(1, 2))
+            losses['psnr_lr'] = psnr_db(outputs['stego'].clamp(0, 1), outputs['reference'])
         return losses
 
     def forward_inference(self, inputs: torch.Tensor, data_samples=None, **kwargs) -> DataSample:
