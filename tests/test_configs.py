@@ -29,3 +29,19 @@ def test_config_builds_its_model(path):
     assert cfg.train_cfg.max_iters > 0 and cfg.train_cfg.val_interval > 0
     scheduler = cfg.param_scheduler
     assert scheduler.T_max >= cfg.train_cfg.max_iters, 'the cosine schedule ends before the run'
+
+
+def test_lever_runs_differ_from_their_control_in_one_thing():
+    """The model-size and window runs are controlled experiments against the tiny scratch run."""
+    control = Config.fromfile(str(REPO / 'configs' / 'cstvr-steg_tiny_sam2_psnr_scratch.py'))
+    small = Config.fromfile(str(REPO / 'configs' / 'cstvr-steg_small_sam2_psnr.py'))
+    window = Config.fromfile(str(REPO / 'configs' / 'cstvr-steg_tiny_sam2_psnr_scratch_window9.py'))
+    sizes = Config.fromfile(str(REPO / 'configs' / 'cstvr_small.py')).model.generator
+    for part in ('down', 'imsm', 'up'):
+        assert {**small.model.generator[part], 'stem_shuffle': 1} == {**sizes[part], 'stem_shuffle': 1}
+    for cfg in (small, window):
+        assert cfg.model.pixel_loss == control.model.pixel_loss
+        assert cfg.optim_wrapper == control.optim_wrapper and cfg.train_cfg == control.train_cfg
+    assert small.train_dataloader == control.train_dataloader
+    assert window.model == control.model
+    assert (window.train_dataloader.dataset.num_frames, window.train_dataloader.dataset.crop_size) == (9, 64)

@@ -1,5 +1,6 @@
 """Real tiny training through mmengine's Runner started by `mim train`, evaluation, resume, and
 `mim test` of a baseline giving the same numbers as `cstvr eval`."""
+import importlib.util
 import json
 import re
 import subprocess
@@ -44,6 +45,21 @@ def test_mim_train_evaluates_and_resumes(tmp_path):
     assert 'resumed epoch: 0, iter: 4' in log
     assert 'Iter(train) [5/6]' in log and 'Iter(train) [1/6]' not in log
     assert (work / 'iter_6.pth').is_file()
+    plot = REPO / 'tools' / 'plot_training.py'
+    for args in ([work, tmp_path / 'curve.png'],
+                 ['--compare', tmp_path / 'compare.png', f'tiny={work}', '--baseline', '28']):
+        _run([sys.executable, plot, *args], REPO)
+    for png in ('curve.png', 'compare.png'):
+        assert (tmp_path / png).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def test_training_hours_add_up_each_rows_mean_iteration_time():
+    spec = importlib.util.spec_from_file_location('plot_training', REPO / 'tools' / 'plot_training.py')
+    plot_training = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plot_training)
+    rows = [dict(step=10, time=1.0), dict(step=20, time=2.0), dict(step=25, time=7.2)]
+    hours = plot_training.training_hours(rows)
+    assert hours == pytest.approx({10: 10 / 3600, 20: 30 / 3600, 25: 66 / 3600})
 
 
 @needs_shared_data

@@ -1,7 +1,10 @@
-"""Training curve from an mmengine work folder: losses, reconstruction PSNR and LR-vs-reference PSNR
-against iterations, and the validation PSNR.
+"""Training curves from mmengine work folders: losses, reconstruction PSNR and LR-vs-reference PSNR
+against iterations, and the validation PSNR; or several runs' validation PSNR on one plot.
 
     python tools/plot_training.py WORK_DIR OUT.png
+    python tools/plot_training.py --compare OUT.png LABEL=RUN [LABEL=RUN ...] [--baseline DB]
+
+A run is an mmengine work folder or a folder holding its ``scalars.json`` (as in docs/training/).
 """
 import argparse
 import json
@@ -15,9 +18,9 @@ import numpy as np  # noqa: E402
 
 
 def read_scalars(work_dir: Path):
-    files = sorted(Path(work_dir).glob('*/vis_data/scalars.json'))
+    files = sorted(Path(work_dir).glob('*/vis_data/scalars.json')) or sorted(Path(work_dir).glob('scalars.json'))
     if not files:
-        raise SystemExit(f'no */vis_data/scalars.json under {work_dir}')
+        raise SystemExit(f'no scalars.json or */vis_data/scalars.json under {work_dir}')
     rows = [json.loads(line) for f in files for line in f.read_text().splitlines() if line.strip()]
     train, val = [], []
     for row in rows:  # mmengine logs a validation's step as the epoch (0): use the iteration before it
@@ -33,11 +36,62 @@ def smooth(values, n=10):
     return np.convolve(values, np.ones(n) / n, mode='valid') if len(values) > n else values
 
 
+def training_hours(train) -> dict:
+    """Cumulative training time in hours at each logged step; a row's ``time`` is the mean iteration
+    time over the iterations since the row before (validation time is not included)."""
+    done, hours = 0, {}
+    for row in train:
+        hours[row['step']] = hours.get(done, 0.0) + (row['step'] - done) * row['time'] / 3600
+        done = row['step']
+    return hours
+
+
+def plot_comparison(out: str, runs, baseline=None):
+    """Validation RGB PSNR of each ``LABEL=RUN`` against iterations and against training hours,
+    with a ``baseline`` PSNR (e.g. the naive cascade's on the same data) drawn across."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for spec in runs:
+        label, sep, folder = spec.partition('=')
+        if not sep:
+            raise SystemExit(f'--compare takes LABEL=RUN pairs, got {spec!r}')
+        train, val = read_scalars(Path(folder))
+        if not val:
+            raise SystemExit(f'{folder} has no validation results')
+        hours = training_hours(train)
+        steps = [r['step'] for r in val]
+        psnr = [r['RGB/PSNR'] for r in val]
+        axes[0].plot(steps, psnr, marker='o', label=label)
+        axes[1].plot([hours.get(s, 0.0) for s in steps], psnr, marker='o', label=label)
+    if baseline is not None:
+        for ax in axes:
+            ax.axhline(baseline, color='gray', linestyle='--', label='naive cascade')
+    axes[0].set(xlabel='iteration', ylabel='RGB PSNR (dB)', title='validation (Vimeo samples)')
+    axes[1].set(xlabel='training hours (one CPU thread)', ylabel='RGB PSNR (dB)',
+                title='validation against compute')
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=90)
+    print(f'wrote {out}')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('work_dir')
-    parser.add_argument('out')
+    parser.add_argument('work_dir', nargs='?')
+    parser.add_argument('out', nargs='?')
+    parser.add_argument('--compare', nargs='+', metavar=('OUT', 'LABEL=RUN'),
+                        help='plot several runs\' validation PSNR into OUT')
+    parser.add_argument('--baseline', type=float, metavar='DB',
+                        help='with --compare: the naive cascade\'s validation PSNR, drawn across')
     args = parser.parse_args()
+    if args.compare:
+        if len(args.compare) < 2:
+            parser.error('--compare takes OUT then at least one LABEL=RUN')
+        plot_comparison(args.compare[0], args.compare[1:], args.baseline)
+        return
+    if not (args.work_dir and args.out):
+        parser.error('give WORK_DIR OUT.png, or --compare OUT.png LABEL=RUN ...')
     train, val = read_scalars(Path(args.work_dir))
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     steps = [r['step'] for r in train]
