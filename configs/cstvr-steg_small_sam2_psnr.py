@@ -1,6 +1,7 @@
 # The model-size lever: the small network (configs/cstvr_small.py, 2.5 M parameters, 6.6x the
 # tiny one) trained from scratch exactly as configs/cstvr-steg_tiny_sam2_psnr_scratch.py trains
-# the tiny one. About 2.8 s per iteration on one CPU thread.
+# the tiny one. About 3.1 s per iteration on one CPU thread. The sizes are cstvr_small's, written
+# out because an mmengine config takes one base chain (test_configs checks that they agree).
 # Command: OMP_NUM_THREADS=1 python tools/train.py configs/cstvr-steg_small_sam2_psnr.py
 _base_ = ['./cstvr-steg_tiny_sam2_psnr_scratch.py']
 

@@ -59,7 +59,7 @@ def test_training_hours_add_up_each_rows_mean_iteration_time():
     spec.loader.exec_module(plot_training)
     rows = [dict(step=10, time=1.0), dict(step=20, time=2.0), dict(step=25, time=7.2)]
     hours = plot_training.training_hours(rows)
-    assert hours == pytest.approx({10: 10 / 3600, 20: 30 / 3600, 25: 66 / 3600})
+    assert hours == pytest.approx({0: 0.0, 10: 10 / 3600, 20: 30 / 3600, 25: 66 / 3600})
 
 
 @needs_shared_data

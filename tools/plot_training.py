@@ -18,7 +18,8 @@ import numpy as np  # noqa: E402
 
 
 def read_scalars(work_dir: Path):
-    files = sorted(Path(work_dir).glob('*/vis_data/scalars.json')) or sorted(Path(work_dir).glob('scalars.json'))
+    work_dir = Path(work_dir)
+    files = sorted(work_dir.glob('*/vis_data/scalars.json')) or sorted(work_dir.glob('scalars.json'))
     if not files:
         raise SystemExit(f'no scalars.json or */vis_data/scalars.json under {work_dir}')
     rows = [json.loads(line) for f in files for line in f.read_text().splitlines() if line.strip()]
@@ -37,12 +38,13 @@ def smooth(values, n=10):
 
 
 def training_hours(train) -> dict:
-    """Cumulative training time in hours at each logged step; a row's ``time`` is the mean iteration
-    time over the iterations since the row before (validation time is not included)."""
-    done, hours = 0, {}
+    """Cumulative training time in hours at step 0 and at each logged step; a row's ``time`` is the
+    mean iteration time over the iterations since the row before (validation time not included)."""
+    seconds, done, hours = 0.0, 0, {0: 0.0}
     for row in train:
-        hours[row['step']] = hours.get(done, 0.0) + (row['step'] - done) * row['time'] / 3600
+        seconds += (row['step'] - done) * row['time']
         done = row['step']
+        hours[done] = seconds / 3600
     return hours
 
 
@@ -61,7 +63,7 @@ def plot_comparison(out: str, runs, baseline=None):
         steps = [r['step'] for r in val]
         psnr = [r['RGB/PSNR'] for r in val]
         axes[0].plot(steps, psnr, marker='o', label=label)
-        axes[1].plot([hours.get(s, 0.0) for s in steps], psnr, marker='o', label=label)
+        axes[1].plot([hours[s] for s in steps], psnr, marker='o', label=label)
     if baseline is not None:
         for ax in axes:
             ax.axhline(baseline, color='gray', linestyle='--', label='naive cascade')
