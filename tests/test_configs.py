@@ -43,4 +43,5 @@ def test_lever_runs_differ_from_their_control_in_one_thing():
         assert cfg.optim_wrapper == control.optim_wrapper and cfg.train_cfg == control.train_cfg
     assert small.train_dataloader == control.train_dataloader
     assert window.model == control.model
-    assert (window.train_dataloader.dataset.num_frames, window.train_dataloader.dataset.crop_size) == (9, 64)
+    dataset = window.train_dataloader.dataset
+    assert (dataset.num_frames, dataset.crop_size) == (9, 64)

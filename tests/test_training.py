@@ -54,7 +54,8 @@ def test_mim_train_evaluates_and_resumes(tmp_path):
 
 
 def test_training_hours_add_up_each_rows_mean_iteration_time():
-    spec = importlib.util.spec_from_file_location('plot_training', REPO / 'tools' / 'plot_training.py')
+    path = REPO / 'tools' / 'plot_training.py'
+    spec = importlib.util.spec_from_file_location('plot_training', path)
     plot_training = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(plot_training)
     rows = [dict(step=10, time=1.0), dict(step=20, time=2.0), dict(step=25, time=7.2)]

@@ -19,7 +19,8 @@ import numpy as np  # noqa: E402
 
 def read_scalars(work_dir: Path):
     work_dir = Path(work_dir)
-    files = sorted(work_dir.glob('*/vis_data/scalars.json')) or sorted(work_dir.glob('scalars.json'))
+    files = (sorted(work_dir.glob('*/vis_data/scalars.json'))
+             or sorted(work_dir.glob('scalars.json')))
     if not files:
         raise SystemExit(f'no scalars.json or */vis_data/scalars.json under {work_dir}')
     rows = [json.loads(line) for f in files for line in f.read_text().splitlines() if line.strip()]
