@@ -11,8 +11,8 @@
 #      setuptools<81 for every later pip call, so nothing can swap torch for a CUDA build.
 #   2. VapourSynth R81 with vspipe: `pip install vapoursynth==81` on Python >= 3.12; on older
 #      Pythons scripts/build_vapoursynth.py rebuilds the Python module of the R81 binary wheel for
-#      this interpreter and repacks it (cached under .venv/cstvr-cache). Then `vapoursynth config`
-#      and the bestsource source filter.
+#      this interpreter and repacks it (cached under .venv/cstvr-cache). Then `vapoursynth config`,
+#      the bestsource source filter and MVTools (the `mvtools` baseline of `cstvr eval`).
 #   3. The OpenMMLab stack: mmengine 0.10.7, mmcv-lite 2.1.0, mmagic 1.2.0 (--no-deps, plus what it
 #      really imports), openmim 0.3.9 (--no-deps), torchvision (--no-deps), and tools.
 #   4. ffmpeg: the static binary of the imageio-ffmpeg wheel, linked as .venv/bin/ffmpeg.
@@ -28,6 +28,7 @@ PYTHON_BASE="${PYTHON:-python3}"
 TORCH_DEFAULT="${CSTVR_TORCH_VERSION:-2.13.0}"
 VS_RELEASE=81
 BESTSOURCE_VERSION=22
+MVTOOLS_VERSION=29
 IMAGEIO_FFMPEG_VERSION=0.8.1
 # OpenCV 4 (what mmcv 2.1 / mmagic 1.2 were written for); full and headless builds kept identical
 # because albumentations pulls the headless one and both install the same cv2 package.
@@ -132,7 +133,7 @@ fi
 BASEKEY="$(hash_of "$PYVER" "$TORCH_VERSION" "$(cat "$CONSTRAINTS")")"
 
 # ---------------------------------------------------------------------------------------------
-# 2. build tools, VapourSynth, bestsource
+# 2. build tools, VapourSynth, bestsource, MVTools
 BUILD_TOOLS=("setuptools>=64,<81" "wheel" "Cython==3.3.1")
 do_build_tools() { pip_c "${BUILD_TOOLS[@]}"; }
 step build-tools "$(hash_of "$BASEKEY" "${BUILD_TOOLS[@]}")" do_build_tools has_dists setuptools wheel Cython
@@ -155,15 +156,21 @@ do_vapoursynth() {
 step vapoursynth "$(hash_of "$BASEKEY" "$VS_RELEASE" "$(sha256sum "$ROOT/scripts/build_vapoursynth.py")")" do_vapoursynth \
     has_dists "vapoursynth==$VS_RELEASE"
 
-do_bestsource() {
-    rm -rf "$CACHE/bestsource"
-    # The wheel's metadata asks for Python >= 3.12 although the plugin does not use Python.
+# plugin_wheel NAME VERSION: the PyPI wheel vapoursynth-NAME==VERSION, whose .so lands in the
+# core's autoload folder. The wheels' metadata asks for Python >= 3.12 (and lists VapourSynth as a
+# dependency) although the plugins do not use Python.
+plugin_wheel() {
+    rm -rf "$CACHE/$1"
     pip_q download -q --no-deps --only-binary=:all: --python-version 3.12 \
-        -d "$CACHE/bestsource" "vapoursynth-bestsource==$BESTSOURCE_VERSION"
-    pip_c --no-deps --ignore-requires-python "$CACHE"/bestsource/vapoursynth_bestsource-*.whl
+        -d "$CACHE/$1" "vapoursynth-$1==$2"
+    pip_c --no-deps --ignore-requires-python "$CACHE/$1"/vapoursynth_"$1"-*.whl
 }
+do_bestsource() { plugin_wheel bestsource "$BESTSOURCE_VERSION"; }
 step bestsource "$(hash_of "$BASEKEY" "$BESTSOURCE_VERSION")" do_bestsource \
     has_dists "vapoursynth-bestsource==$BESTSOURCE_VERSION"
+do_mvtools() { plugin_wheel mvtools "$MVTOOLS_VERSION"; }
+step mvtools "$(hash_of "$BASEKEY" "$MVTOOLS_VERSION")" do_mvtools \
+    has_dists "vapoursynth-mvtools==$MVTOOLS_VERSION"
 
 # vspipe finds Python through vapoursynth.toml (keyed by this install's libvsscript.so and the
 # interpreter's mtime): cheap, so always refreshed.
@@ -238,6 +245,7 @@ import mmagic_cstvr  # applies the compatibility fixes
 import torch, torchvision, mmengine, mmcv, mmagic.registry, vapoursynth as vs, cv2
 assert torch.__version__ == sys.argv[1], f"torch changed: {torch.__version__} != {sys.argv[1]}"
 assert hasattr(vs.core, "bs"), "bestsource plugin not loaded"
+assert hasattr(vs.core, "mv"), "MVTools plugin not loaded"
 print(f"[setup] check: torch {torch.__version__}, torchvision {torchvision.__version__}, "
       f"mmengine {mmengine.__version__}, mmcv {mmcv.__version__}, VapourSynth {vs.core.core_version.release_major}, "
       f"cv2 {cv2.__version__}, cstvr {mmagic_cstvr.__version__}")
