@@ -10,13 +10,14 @@ from typing import Dict, List, Sequence, Tuple
 
 
 from ..archs import FlowResampler, NaiveResampler
+from ..archs.mvtools_baseline import MVToolsResampler
 from ..datasets.footage import expand_sources
 from ..lattice import check_scale
 from ..timeline import as_fraction
 from ..video_io import read_source
 from .protocol import evaluate_clip, summarise
 
-BASELINES = {'naive': NaiveResampler, 'flow': FlowResampler}
+BASELINES = {'naive': NaiveResampler, 'flow': FlowResampler, 'mvtools': MVToolsResampler}
 
 
 def parse_factor_pair(text: str) -> Tuple[Fraction, float]:
@@ -35,7 +36,8 @@ def parse_factors(text: str) -> Tuple[float, float]:
 
 
 def load_resampler(model: str, config: str | None = None, device='cpu'):
-    """A baseline by name (``naive``, ``flow``) or a trained model (see :func:`load_generator`)."""
+    """A baseline by name (``naive``, ``flow``, ``mvtools``) or a trained model (see
+    :func:`load_generator`)."""
     if model in BASELINES:
         return BASELINES[model]().to(device).eval()
     from ..weights import load_generator
@@ -47,13 +49,16 @@ def evaluate(model: str, sources: Sequence[str], factors: Sequence[Tuple[float, 
              progress: bool = True) -> Dict:
     """Scores of ``model`` on every clip of ``sources`` for every factor pair.
 
-    Returns ``{'model', 'params', 'results': {'TxS': {dataset: {clip|'all': scores}}}}``.
+    Returns ``{'model', 'params', 'results': {'TxS': {dataset: {clip|'all': scores}}}}``, and
+    ``settings`` for a resampler that has them (the MVTools baseline's filter arguments).
     """
     from tqdm import tqdm
     generator = load_resampler(model, config, device)
     keys = [f'{t:g}x{s:g}' for t, s in factors]
     out = dict(model=model, params=sum(p.numel() for p in generator.parameters()),
                results={key: {} for key in keys})
+    if getattr(generator, 'settings', None):
+        out['settings'] = generator.settings
     for src in sources:
         dataset = Path(src).name
         per_clip = {key: {} for key in keys}
@@ -90,6 +95,15 @@ def markdown_table(runs: List[Dict]) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def settings_lines(runs: List[Dict]) -> str:
+    """A line for each run with settings: ``- mvtools settings: Super(pel=2, ...); ...``."""
+    def call(name, args):
+        return f"{name}({', '.join(f'{k}={v}' for k, v in args.items())})"
+    return ''.join(f"- {run['model']} settings: "
+                   + '; '.join(call(k, v) for k, v in run['settings'].items()) + '\n'
+                   for run in runs if run.get('settings'))
+
+
 def run(args) -> int:
     """The ``cstvr eval`` command."""
     factors = [parse_factors(f) for f in args.factors]
@@ -101,6 +115,8 @@ def run(args) -> int:
         result['seconds'] = round(time.time() - started, 1)
         runs.append(result)
     table = markdown_table(runs)
+    if any(r.get('settings') for r in runs):
+        table += '\n' + settings_lines(runs)
     print(table)
     if args.out:
         out = Path(args.out)
@@ -111,7 +127,7 @@ def run(args) -> int:
     return 0
 
 
-MODEL_HELP = 'shipped model name, weights file, or baseline (naive, flow)'
+MODEL_HELP = 'shipped model name, weights file, or baseline (naive, flow, mvtools)'
 
 
 def add_model_and_data_arguments(p, models: List[str], model_help: str = MODEL_HELP) -> None:

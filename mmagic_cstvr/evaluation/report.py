@@ -16,7 +16,8 @@ import torch
 from ..colour import frames_to_video, video_to_frames
 from ..datasets.footage import expand_sources
 from ..video_io import read_source
-from .harness import BASELINES, evaluate, load_resampler, markdown_table, parse_factors
+from .harness import (BASELINES, evaluate, load_resampler, markdown_table, parse_factors,
+                      settings_lines)
 from .pictures import labelled_strip, nearest_upscale
 from .protocol import evaluate_clip, summarise
 
@@ -123,9 +124,9 @@ def run(args) -> int:
         table = markdown_table(runs)
         flops = '\n'.join(f"- {r['model']}: {r['params'] / 1e6:.3f} M parameters, "
                           f"{2 * r['macs_per_pixel'] / 1e3:.1f} kFLOP per output pixel (2x/4x round trip)"
-                          for r in runs)
+                          for r in runs) + '\n' + settings_lines(runs)
         (out / 'results.json').write_text(json.dumps(runs, indent=1))
-        (out / 'results.md').write_text(table + '\n' + flops + '\n')
+        (out / 'results.md').write_text(table + '\n' + flops)
         print(table + '\n' + flops)
     if args.sweep_data:
         sweeps = sweep(args.model, args.sweep_data, args.config, progress=not args.quiet)
