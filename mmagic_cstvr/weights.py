@@ -15,7 +15,7 @@ from typing import Dict, Optional, Tuple, Union
 import torch
 from torch import nn
 
-from .archs import BlindResampler, CSTVRResampler
+from .archs import BlindResampler, CSTVRResampler, SpecialistSet
 
 MODEL_ZOO = Path(__file__).resolve().parent / 'model_zoo'
 GENERATORS = {'CSTVRResampler': CSTVRResampler, 'BlindResampler': BlindResampler}
@@ -52,9 +52,20 @@ def shipped_models() -> Dict[str, Path]:
 
 
 def build_generator(cfg: dict) -> nn.Module:
-    """A resampler network from ``{'type': 'CSTVRResampler' | 'BlindResampler', **kwargs}``."""
+    """A resampler network from ``{'type': 'CSTVRResampler' | 'BlindResampler', **kwargs}``, or a
+    :class:`SpecialistSet` from ``{'type': 'SpecialistSet', 'general': cfg, 'specialists':
+    [{'factors': [t, s], 'generator': cfg}, ...]}``."""
     cfg = dict(cfg)
     kind = cfg.pop('type', None)
+    if kind == 'SpecialistSet':
+        try:
+            specialists = {tuple(item['factors']): build_generator(item['generator'])
+                           for item in cfg.pop('specialists')}
+            return SpecialistSet(build_generator(cfg.pop('general')), specialists)
+        except (KeyError, TypeError, ValueError) as err:
+            raise WeightsError(f'the SpecialistSet config is malformed: {err}') from None
+    if kind in GENERATORS and 'design' not in cfg:
+        cfg['design'] = 'full-res'  # files written before the design was recorded are version 2
     if kind not in GENERATORS:
         raise WeightsError(f'unknown generator type {kind!r}; expected one of {sorted(GENERATORS)}')
     try:

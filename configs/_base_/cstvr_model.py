@@ -8,7 +8,7 @@ custom_imports = dict(imports=['mmagic_cstvr.models', 'mmagic_cstvr.losses', 'mm
 model = dict(
     type='CSTVR',
     generator=dict(
-        type='CSTVRResampler',
+        type='CSTVRResampler', design='full-res',
         down=dict(channels=64, blocks=10, hidden=256, stem_shuffle=1),
         imsm=dict(cells=2, growth=32),
         up=dict(channels=128, blocks=16, growth=32, fuse=64, hidden=256),

@@ -7,9 +7,13 @@ from .codec_proxy import CodecProxy
 from .baselines import FlowResampler, NaiveResampler
 from .resampler import BlindResampler, CSTVRResampler
 from .steganography import IMSM, AffineCoupling
+from .specialists import SpecialistSet
+from .lr_down import LRDownNet
+from .lr_up import LRUpNet
+from .motion import MotionPlan
 from .swin3d import SwinStage3D
 from .up_backbone import UpNet
 
 __all__ = ['CodecProxy', 'FlowResampler', 'NaiveResampler', 'DownNet', 'ResBlock3D', 'ImplicitSampler3D', 'trilinear_sample', 'Quantize8Bit',
            'reference_lr', 'naive_upsample', 'BlindResampler', 'CSTVRResampler', 'IMSM', 'AffineCoupling',
-           'SwinStage3D', 'UpNet']
+           'SwinStage3D', 'UpNet', 'SpecialistSet', 'LRDownNet', 'LRUpNet', 'MotionPlan']

@@ -16,10 +16,24 @@ from ..lattice import check_scale, scaled_size
 from ..padding import crop_to, pad_to_multiple
 from ..timeline import training_positions
 from .down_backbone import DownNet
+from .lr_down import LRDownNet
+from .lr_up import LRUpNet
 from .quantizer import Quantize8Bit
 from .classical import reference_lr
 from .steganography import IMSM
 from .up_backbone import UpNet
+
+#: Network designs by name: (downsampler, upsampler). ``lr-grid`` (version 3) runs every
+#: convolution on the LR grid over a motion-compensated base; ``full-res`` (version 2) is the
+#: earlier design of 3-D convolutions and implicit samplers at full resolution.
+DESIGNS = {'lr-grid': (LRDownNet, LRUpNet), 'full-res': (DownNet, UpNet)}
+DESIGN_VERSIONS = {'lr-grid': 3, 'full-res': 2}
+
+
+def _design(name: str):
+    if name not in DESIGNS:
+        raise ValueError(f'unknown resampler design {name!r}; choose one of {sorted(DESIGNS)}')
+    return DESIGNS[name]
 
 
 def _check_video(x: torch.Tensor, what: str):
@@ -50,20 +64,23 @@ class CSTVRResampler(nn.Module):
     """Learned space-time downsampler with motion steganography, and its upsampler.
 
     Args:
-        down: keyword arguments of :class:`DownNet`.
+        down: keyword arguments of the design's downsampler (:class:`LRDownNet` or :class:`DownNet`).
         imsm: keyword arguments of :class:`IMSM`.
-        up: keyword arguments of :class:`UpNet`.
+        up: keyword arguments of the design's upsampler (:class:`LRUpNet` or :class:`UpNet`).
+        design: a key of :data:`DESIGNS`.
     """
 
     mode = 'steg'
 
     def __init__(self, down: dict, imsm: dict, up: dict,
-                 default_factors: Tuple[float, float] = (2, 4)):
+                 default_factors: Tuple[float, float] = (2, 4), design: str = 'lr-grid'):
         super().__init__()
         self.default_factors = tuple(default_factors)
-        self.down_net = DownNet(**down)
+        self.design = design
+        down_cls, up_cls = _design(design)
+        self.down_net = down_cls(**down)
         self.imsm = IMSM(**imsm)
-        self.up_net = UpNet(**up)
+        self.up_net = up_cls(**up)
         self.quantizer = Quantize8Bit()
 
     def encode(self, hr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
@@ -119,15 +136,18 @@ class BlindResampler(nn.Module):
     """Space-time super-resolution of ordinary LR footage (no hidden information to reveal).
 
     Args:
-        up: keyword arguments of :class:`UpNet`.
+        up: keyword arguments of the design's upsampler (:class:`LRUpNet` or :class:`UpNet`).
+        design: a key of :data:`DESIGNS`.
     """
 
     mode = 'blind'
 
-    def __init__(self, up: dict, default_factors: Tuple[float, float] = (2, 4)):
+    def __init__(self, up: dict, default_factors: Tuple[float, float] = (2, 4),
+                 design: str = 'lr-grid'):
         super().__init__()
         self.default_factors = tuple(default_factors)
-        self.up_net = UpNet(**up)
+        self.design = design
+        self.up_net = _design(design)[1](**up)
         self.quantizer = Quantize8Bit()
 
     def downsample(self, hr, size, positions, step) -> torch.Tensor:

@@ -64,7 +64,8 @@ def summarise(per_clip: Dict[str, Dict[str, list]]) -> Dict[str, Dict[str, float
     PSNR means leave out exact frames (>= ``EXACT_PSNR``); ``exact_frames`` counts them. As a
     classical method reproduces kept key frames exactly, its protocol mean covers fewer frames than
     a learned resampler's; ``psnr_rgb_dropped`` (RGB PSNR over the dropped frames only) compares
-    methods on the same frames.
+    methods on the same frames, and ``psnr_rgb_key`` over the kept (key) frames (``inf`` when all
+    of them are exact).
     """
     def mean(key, values):
         values = np.asarray(values, np.float64)
@@ -76,6 +77,7 @@ def summarise(per_clip: Dict[str, Dict[str, list]]) -> Dict[str, Dict[str, float
         out = {k: mean(k, v) for k, v in scores.items() if k != 'dropped'}
         dropped = np.asarray(scores['dropped'], bool)
         out['psnr_rgb_dropped'] = mean('psnr', np.asarray(scores['psnr_rgb'])[dropped])
+        out['psnr_rgb_key'] = mean('psnr', np.asarray(scores['psnr_rgb'])[~dropped])
         out['frames'] = len(scores['psnr_rgb'])
         out['exact_frames'] = int(np.sum(np.asarray(scores['psnr_rgb']) >= EXACT_PSNR))
         return out

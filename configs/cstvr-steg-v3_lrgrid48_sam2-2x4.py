@@ -1,0 +1,4 @@
+# steg version 3 at 2x time / 4x space: LR-grid down- and upsampler (1.0 M parameters), trained
+# on the sam2 clips and vtest.avi (../shared/data/videos, native and half size), 96x96 crops of
+# 5 frames, batch 8. Command: OMP_NUM_THREADS=1 python tools/train.py CONFIG
+_base_ = ['./_base_/cstvr_v3_model.py']

@@ -1,0 +1,122 @@
+"""Motion-compensated prediction of in-between frames from their two neighbours.
+
+Optical flow is OpenCV's DIS on the 8-bit grey frames (no gradient: flow is a measurement, the
+warps that use it are differentiable). A frame at time ``w`` between frames ``a`` (time 0) and
+``b`` (time 1) is predicted by backward warping: ``a`` sampled at ``x - w * flow_ab(x)`` and ``b``
+at ``x - (1 - w) * flow_ba(x)``. Where the two warps disagree (occlusions, flow failures) the
+blend falls back to the nearer frame's warp instead of averaging two different things.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .classical import temporal_neighbours
+
+DIS_PRESETS = ('ultrafast', 'fast', 'medium')
+
+
+#: DIS needs frames at least this wide or high; smaller ones get zero flow (a plain blend).
+DIS_MIN_SIDE = 12
+
+
+def dis_flow(a: np.ndarray, b: np.ndarray, preset: str = 'medium') -> np.ndarray:
+    """Flow (H, W, 2) in pixels (x, y) from grey uint8 frame ``a`` (H, W) to ``b``."""
+    import cv2
+    if preset not in DIS_PRESETS:
+        raise ValueError(f'unknown DIS preset {preset!r}; choose one of {DIS_PRESETS}')
+    if max(a.shape) < DIS_MIN_SIDE:
+        return np.zeros((*a.shape, 2), np.float32)
+    code = {'ultrafast': cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, 'fast': cv2.DISOPTICAL_FLOW_PRESET_FAST,
+            'medium': cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}[preset]
+    return cv2.DISOpticalFlow_create(code).calc(a, b, None)
+
+
+def grey_uint8(frames: torch.Tensor) -> np.ndarray:
+    """(N, 3, H, W) RGB in [0, 1] -> (N, H, W) uint8 BT.601 luma, as OpenCV's RGB2GRAY."""
+    rgb = frames.detach().float().clamp(0, 1).cpu()
+    y = 0.299 * rgb[:, 0] + 0.587 * rgb[:, 1] + 0.114 * rgb[:, 2]
+    return (y * 255).round().to(torch.uint8).numpy()
+
+
+def pair_flows(frames: torch.Tensor, pairs: Sequence[Tuple[int, int]],
+               preset: str = 'medium') -> Dict[Tuple[int, int], Tuple[torch.Tensor, torch.Tensor]]:
+    """Forward and backward flows (B, 2, H, W) for each ``(lo, hi)`` frame pair of (B, 3, T, H, W)."""
+    out = {}
+    for lo, hi in pairs:
+        ga, gb = grey_uint8(frames[:, :, lo]), grey_uint8(frames[:, :, hi])
+        fwd = np.stack([dis_flow(a, b, preset) for a, b in zip(ga, gb)])
+        bwd = np.stack([dis_flow(b, a, preset) for a, b in zip(ga, gb)])
+        as_tensor = lambda f: torch.from_numpy(f).permute(0, 3, 1, 2).to(frames.device, frames.dtype)  # noqa
+        out[(lo, hi)] = as_tensor(fwd), as_tensor(bwd)
+    return out
+
+
+def backward_warp(image: torch.Tensor, flow: torch.Tensor, t: float) -> torch.Tensor:
+    """(N, C, H, W) ``image`` sampled at ``x - t * flow(x)``; ``flow`` (N, 2, H', W') in pixels of
+    ``image``'s grid (resized to it when H', W' differ). Border pixels are replicated."""
+    n, _, h, w = image.shape
+    if flow.shape[-2:] != (h, w):
+        sy, sx = h / flow.shape[-2], w / flow.shape[-1]
+        flow = F.interpolate(flow, size=(h, w), mode='bilinear', align_corners=False)
+        flow = flow * torch.tensor([sx, sy], dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
+    ys = torch.arange(h, dtype=image.dtype, device=image.device).view(1, h, 1)
+    xs = torch.arange(w, dtype=image.dtype, device=image.device).view(1, 1, w)
+    gx = (xs - t * flow[:, 0]) * (2 / max(w - 1, 1)) - 1
+    gy = (ys - t * flow[:, 1]) * (2 / max(h - 1, 1)) - 1
+    grid = torch.stack([gx, gy], -1)
+    return F.grid_sample(image, grid, mode='bilinear', padding_mode='border', align_corners=True)
+
+
+def occlusion_aware_blend(warp_a: torch.Tensor, warp_b: torch.Tensor, w: float,
+                          tolerance: float = 12 / 255, softness: float = 12 / 255) -> torch.Tensor:
+    """``(1 - w) * a + w * b`` where the warps (N, 3, H, W) agree; the nearer one's warp (``a`` for
+    ``w <= 1/2``) where their mean absolute difference exceeds ``tolerance + softness``; a linear
+    ramp in between."""
+    blend = (1 - w) * warp_a + w * warp_b
+    nearer = warp_a if w <= 0.5 else warp_b
+    gap = (warp_a - warp_b).abs().mean(1, keepdim=True).detach()
+    fallback = ((gap - tolerance) / softness).clamp(0, 1)
+    return blend + fallback * (nearer - blend)
+
+
+class MotionPlan:
+    """Where each target frame sits between two source frames, and the flows between them.
+
+    Args:
+        frames: (B, 3, T, H, W) source frames (the ones the flow is measured on).
+        positions: target frame positions in source-frame units.
+        preset: DIS preset.
+
+    Attributes: ``lower``, ``upper``, ``weight`` per target (see :func:`temporal_neighbours`) and
+    ``flows[(lo, hi)] = (forward, backward)`` for every pair a target lies strictly between.
+    """
+
+    def __init__(self, frames: torch.Tensor, positions: Sequence[float], preset: str = 'medium'):
+        self.lower, self.upper, self.weight = temporal_neighbours(positions, frames.shape[2])
+        pairs = sorted({(lo, hi) for lo, hi, w in zip(self.lower, self.upper, self.weight) if w})
+        self.flows = pair_flows(frames, pairs, preset)
+
+    def warp_pair(self, video: torch.Tensor, j: int) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Both neighbours of target ``j`` in (B, C, T, h, w) ``video`` warped to its time (any
+        grid size: flows are rescaled to it); the frame itself twice where the target is on one."""
+        lo, hi, w = self.lower[j], self.upper[j], self.weight[j]
+        if not w:
+            frame = video[:, :, lo]
+            return frame, frame
+        fwd, bwd = self.flows[(lo, hi)]
+        return backward_warp(video[:, :, lo], fwd, w), backward_warp(video[:, :, hi], bwd, 1 - w)
+
+    def predict(self, video: torch.Tensor) -> Tuple[List[torch.Tensor], List[torch.Tensor],
+                                                      List[torch.Tensor]]:
+        """Per target: the occlusion-aware motion-compensated frame (B, 3, H, W) and both warps."""
+        base, warps_a, warps_b = [], [], []
+        for j, w in enumerate(self.weight):
+            a, b = self.warp_pair(video, j)
+            base.append(occlusion_aware_blend(a, b, w) if w else a)
+            warps_a.append(a)
+            warps_b.append(b)
+        return base, warps_a, warps_b

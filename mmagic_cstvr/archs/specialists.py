@@ -1,0 +1,62 @@
+"""A general resampler with fixed-factor specialists: one model name for every factor pair.
+
+Each call goes to the specialist trained for its (temporal, spatial) factor pair, recognised from
+the call's geometry, and to the general (continuous-factor) network otherwise. A stream
+downsampled by a specialist is upsampled by the same specialist when the factors match.
+"""
+from __future__ import annotations
+
+from typing import Callable, Dict, Optional, Sequence, Tuple
+
+import torch
+from torch import nn
+
+from ..lattice import scaled_size
+
+
+class SpecialistSet(nn.Module):
+    """``general`` and ``specialists`` behind one downsample/upsample/forward interface.
+
+    Args:
+        general: the network for factor pairs no specialist covers.
+        specialists: ``(temporal, spatial)`` factor pair -> network trained at that pair; a
+            temporal factor of None matches every temporal factor at that spatial factor (a
+            time-only specialist at spatial factor 1, say). The first match wins.
+    """
+
+    def __init__(self, general: nn.Module, specialists: Dict[Tuple[float, float], nn.Module]):
+        super().__init__()
+        modes = {general.mode} | {m.mode for m in specialists.values()}
+        if len(modes) != 1:
+            raise ValueError(f'a specialist set needs one mode, got {sorted(modes)}')
+        self.mode = general.mode
+        self.default_factors = general.default_factors
+        self.general = general
+        self.factors = [(None if t is None else float(t), float(s)) for t, s in specialists]
+        self.specialists = nn.ModuleList(specialists.values())
+
+    def pick(self, factor: float, hr_size: Tuple[int, int], lr_size: Tuple[int, int]) -> nn.Module:
+        """The specialist whose temporal factor is ``factor`` and whose spatial factor maps
+        ``hr_size`` to ``lr_size``; the general network if none does."""
+        for (t, s), net in zip(self.factors, self.specialists):
+            if (t is None or abs(float(factor) - t) < 1e-6) and \
+                    scaled_size(tuple(hr_size), s) == tuple(lr_size):
+                return net
+        return self.general
+
+    def downsample(self, hr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
+                   step: float) -> torch.Tensor:
+        net = self.pick(step, hr.shape[-2:], size)
+        return net.downsample(hr, size, positions, step)
+
+    def upsample(self, lr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
+                 step: float) -> torch.Tensor:
+        net = self.pick(1 / float(step), size, lr.shape[-2:])
+        return net.upsample(lr, size, positions, step)
+
+    def forward(self, hr: torch.Tensor, factor: Optional[float] = None,
+                scale: Optional[float] = None, **kwargs) -> Dict[str, torch.Tensor]:
+        factor = self.default_factors[0] if factor is None else factor
+        scale = self.default_factors[1] if scale is None else scale
+        net = self.pick(factor, hr.shape[-2:], scaled_size(tuple(hr.shape[-2:]), scale))
+        return net(hr, factor, scale, **kwargs)

@@ -1,0 +1,145 @@
+"""Version-3 (LR-grid) resamplers: the motion-compensated base, the untrained network equals the
+classical cascade it starts from, shapes for many factors, gradients through the 8-bit channel."""
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+
+from mmagic_cstvr.archs import BlindResampler, CSTVRResampler
+from mmagic_cstvr.archs.classical import blend_frames, reference_lr, resize_frames
+from mmagic_cstvr.archs.motion import (MotionPlan, backward_warp, dis_flow, grey_uint8,
+                                       occlusion_aware_blend)
+from mmagic_cstvr.timeline import TimeMap, plan_windows
+
+TINY_V3 = dict(down=dict(channels=8, frame_blocks=1, blocks=1), imsm=dict(cells=1, growth=4),
+               up=dict(channels=8, frame_blocks=1, blocks=1))
+
+
+def moving_texture(n: int, size=(48, 64), speed=(0.0, 3.0), seed=0) -> torch.Tensor:
+    """(1, 3, n, H, W): a smooth random texture translating by ``speed`` (dy, dx) pixels a frame."""
+    rng = np.random.default_rng(seed)
+    big = torch.from_numpy(rng.random((1, 3, size[0] // 4 + 8, size[1] // 4 + 16))).float()
+    big = torch.nn.functional.interpolate(big, scale_factor=4, mode='bicubic', align_corners=False)
+    big = big.clamp(0, 1)
+    frames = [big[..., int(round(k * speed[0])):int(round(k * speed[0])) + size[0],
+                  int(round(k * speed[1])):int(round(k * speed[1])) + size[1]] for k in range(n)]
+    return torch.stack(frames, 2)
+
+
+def test_backward_warp_moves_by_the_flow_times_t():
+    video = moving_texture(2, speed=(0, 4))
+    a, b = video[:, :, 0], video[:, :, 1]
+    flow = torch.zeros(1, 2, *a.shape[-2:])
+    flow[:, 0] = -4.0  # the content of a appears 4 pixels left in b
+    warped = backward_warp(a, flow, 1.0)
+    inner = (slice(None), slice(None), slice(2, -2), slice(2, -10))
+    assert torch.allclose(warped[inner], b[inner], atol=1e-5)
+    assert torch.allclose(backward_warp(a, flow, 0.0), a, atol=1e-6)
+
+
+def test_dis_flow_measures_a_translation():
+    video = moving_texture(2, speed=(0, 3))
+    grey = grey_uint8(video[:, :, 0]), grey_uint8(video[:, :, 1])
+    flow = dis_flow(grey[0][0], grey[1][0])
+    assert abs(float(np.median(flow[8:-8, 8:-8, 0])) + 3) < 0.3
+    assert abs(float(np.median(flow[8:-8, 8:-8, 1]))) < 0.3
+
+
+def test_occlusion_fallback_takes_the_nearer_warp_where_the_warps_disagree():
+    a, b = torch.zeros(1, 3, 4, 4), torch.zeros(1, 3, 4, 4)
+    b[..., :2] = 1.0  # left half disagrees completely
+    out = occlusion_aware_blend(a, b, 0.25)
+    assert torch.equal(out[..., :2], a[..., :2])  # nearer frame is a (w <= 1/2)
+    assert torch.equal(out[..., 2:], 0.75 * a[..., 2:] + 0.25 * b[..., 2:])
+    assert torch.equal(occlusion_aware_blend(a, b, 0.75)[..., :2], b[..., :2])
+
+
+def test_motion_plan_predicts_in_between_frames_better_than_a_blend():
+    video = moving_texture(3, speed=(1, 3))
+    kept = video[:, :, ::2]
+    plan = MotionPlan(kept, [0.0, 0.5, 1.0])
+    base = plan.predict(kept)[0]
+    truth = video[:, :, 1]
+    inner = (slice(None), slice(None), slice(4, -4), slice(4, -4))
+    mc = ((base[1] - truth)[inner] ** 2).mean()
+    blend = ((blend_frames(kept, [0.5])[:, :, 0] - truth)[inner] ** 2).mean()
+    assert mc < blend / 10
+    assert torch.equal(base[0], kept[:, :, 0]) and torch.equal(base[2], kept[:, :, 1])
+
+
+@torch.no_grad()
+def test_untrained_v3_steg_is_the_motion_compensated_cascade():
+    torch.manual_seed(0)
+    model = CSTVRResampler(**TINY_V3).eval()
+    hr = moving_texture(5, size=(32, 48), speed=(0, 4))
+    out = model(hr, 2, 4)
+    assert torch.allclose(out['latent'], out['reference'], atol=1e-6)
+    lr = out['stego']
+    assert torch.equal(lr, (out['reference'] * 255).round() / 255)
+    positions = [i / 2 for i in range(5)]
+    base = MotionPlan(lr, positions).predict(lr)[0]
+    expected = resize_frames(torch.stack(base, 2), (32, 48))
+    assert torch.allclose(out['output'], expected, atol=1e-5)
+
+
+@pytest.mark.parametrize('src_fps,dst_fps,scale', [
+    (60, 30, 1), (60, 30, 4), (30, 24, 1), (30, 24, 2.5), (Fraction(60000, 1001), Fraction(24000, 1001), 3),
+    (120, 30, 2), (30, 30, 1.5)])
+@torch.no_grad()
+def test_v3_shapes_for_a_grid_of_factors(src_fps, dst_fps, scale):
+    torch.manual_seed(0)
+    model = CSTVRResampler(**TINY_V3).eval()
+    for p in model.parameters():  # non-zero output layers: every branch contributes
+        p.add_(0.01 * torch.randn_like(p))
+    n_hr, hr_size = 9, (30, 40)
+    lr_size = (round(hr_size[0] / scale), round(hr_size[1] / scale))
+    down = TimeMap(src_fps, dst_fps)
+    hr = torch.rand(1, 3, n_hr, *hr_size)
+    lr = []
+    for w in plan_windows(down, n_hr, down.count(n_hr), 3):
+        out = model.downsample(hr[:, :, w.src_start:w.src_stop], lr_size, w.positions, float(down.step))
+        assert out.shape == (1, 3, w.dst_stop - w.dst_start, *lr_size)
+        assert torch.equal(out, (out * 255).round() / 255)
+        lr.append(out)
+    lr = torch.cat(lr, 2)
+    up = down.inverse()
+    for w in plan_windows(up, lr.shape[2], n_hr, 4):
+        out = model.upsample(lr[:, :, w.src_start:w.src_stop], hr_size, w.positions, float(up.step))
+        assert out.shape == (1, 3, w.dst_stop - w.dst_start, *hr_size)
+        assert torch.isfinite(out).all()
+
+
+def test_v3_gradients_reach_every_steg_layer_through_the_quantiser():
+    torch.manual_seed(0)
+    model = CSTVRResampler(**TINY_V3)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    hr = moving_texture(5, size=(64, 64), speed=(1, 2))
+    out = model(hr, 2, 4)
+    ((out['output'] - hr) ** 2).mean().backward()
+    used = {'down_net.stems.4', 'down_net.mix', 'down_net.out', 'imsm', 'up_net.stem',
+            'up_net.fuse', 'up_net.heads.4'}
+    for name, p in model.named_parameters():
+        if any(name.startswith(u) for u in used):
+            assert p.grad is not None and p.grad.abs().sum() > 0, name
+
+
+@torch.no_grad()
+def test_v3_blind_upsamples_ordinary_lr():
+    torch.manual_seed(0)
+    model = BlindResampler(up=TINY_V3['up']).eval()
+    hr = moving_texture(5, size=(32, 48))
+    out = model(hr, 2, 4)
+    assert torch.equal(out['stego'], (reference_lr(hr, [0, 2, 4], (8, 12)) * 255).round() / 255)
+    assert out['output'].shape == hr.shape
+
+
+def test_unknown_design_and_taps_are_refused():
+    with pytest.raises(ValueError, match='design'):
+        CSTVRResampler(**TINY_V3, design='resnet')
+    with pytest.raises(ValueError, match='taps'):
+        CSTVRResampler(down=dict(TINY_V3['down'], taps=2), imsm=TINY_V3['imsm'], up=TINY_V3['up'])
+    with pytest.raises(ValueError, match='flow_preset'):
+        BlindResampler(up=dict(TINY_V3['up'], flow_preset='slowest'))

@@ -1,0 +1,55 @@
+"""Combine cstvr weights files into one model: a general network and fixed-factor specialists.
+
+    python tools/compose_specialists.py OUT.safetensors --general FILE \\
+        --specialist 2x4=FILE [--specialist *x1=FILE ...]
+
+``TIMExSPACE`` names the factor pair a specialist was trained at (``*`` as the time factor: every
+temporal factor at that spatial factor). Calls at a specialist's factors go to it, all others to
+the general network (see :class:`mmagic_cstvr.archs.SpecialistSet`).
+"""
+import argparse
+
+import mmagic_cstvr  # noqa: F401  (compatibility fixes first)
+
+from mmagic_cstvr.evaluation.harness import parse_factors
+from mmagic_cstvr.weights import build_generator, fit_weights, load_generator, read_weights, save_weights
+
+
+def member_cfg(path) -> dict:
+    """The embedded generator config of ``path``, its design written out."""
+    _, _, cfg = read_weights(path)
+    if cfg is None:
+        raise SystemExit(f'{path} carries no generator config; export it with tools/export_weights.py')
+    return dict(cfg, design=cfg.get('design', 'full-res'))  # files without a design are version 2
+
+
+def parse_specialist(text: str):
+    pair, _, path = text.partition('=')
+    if not path:
+        raise SystemExit(f'--specialist needs TIMExSPACE=FILE, got {text!r}')
+    if pair.startswith('*x'):
+        return [None, parse_factors('1' + pair[1:])[1]], path
+    return list(parse_factors(pair)), path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('out')
+    parser.add_argument('--general', required=True)
+    parser.add_argument('--specialist', action='append', required=True, metavar='TIMExSPACE=FILE')
+    args = parser.parse_args()
+    specialists = [parse_specialist(s) for s in args.specialist]
+    cfg = dict(type='SpecialistSet', general=member_cfg(args.general),
+               specialists=[dict(factors=pair, generator=member_cfg(path)) for pair, path in specialists])
+    model = build_generator(cfg)
+    fit_weights(model.general, read_weights(args.general)[1], args.general)
+    for net, (_, path) in zip(model.specialists, specialists):
+        fit_weights(net, read_weights(path)[1], path)
+    path = save_weights(model, cfg, args.out)
+    load_generator(path)  # proves the file loads on its own
+    print(f'wrote {path} ({path.stat().st_size / 1e6:.2f} MB, '
+          f'{sum(p.numel() for p in model.parameters()) / 1e6:.3f} M parameters)')
+
+
+if __name__ == '__main__':
+    main()
