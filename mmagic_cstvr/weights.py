@@ -64,8 +64,6 @@ def build_generator(cfg: dict) -> nn.Module:
             return SpecialistSet(build_generator(cfg.pop('general')), specialists)
         except (KeyError, TypeError, ValueError) as err:
             raise WeightsError(f'the SpecialistSet config is malformed: {err}') from None
-    if kind in GENERATORS and 'design' not in cfg:
-        cfg['design'] = 'full-res'  # files written before the design was recorded are version 2
     if kind not in GENERATORS:
         raise WeightsError(f'unknown generator type {kind!r}; expected one of {sorted(GENERATORS)}')
     try:

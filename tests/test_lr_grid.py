@@ -12,7 +12,7 @@ from mmagic_cstvr.archs.motion import (MotionPlan, backward_warp, dis_flow, grey
                                        occlusion_aware_blend)
 from mmagic_cstvr.timeline import TimeMap, plan_windows
 
-TINY_V3 = dict(down=dict(channels=8, frame_blocks=1, blocks=1), imsm=dict(cells=1, growth=4),
+TINY_V3 = dict(design='lr-grid', down=dict(channels=8, frame_blocks=1, blocks=1), imsm=dict(cells=1, growth=4),
                up=dict(channels=8, frame_blocks=1, blocks=1))
 
 
@@ -129,7 +129,7 @@ def test_v3_gradients_reach_every_steg_layer_through_the_quantiser():
 @torch.no_grad()
 def test_v3_blind_upsamples_ordinary_lr():
     torch.manual_seed(0)
-    model = BlindResampler(up=TINY_V3['up']).eval()
+    model = BlindResampler(up=TINY_V3['up'], design='lr-grid').eval()
     hr = moving_texture(5, size=(32, 48))
     out = model(hr, 2, 4)
     assert torch.equal(out['stego'], (reference_lr(hr, [0, 2, 4], (8, 12)) * 255).round() / 255)
@@ -138,8 +138,8 @@ def test_v3_blind_upsamples_ordinary_lr():
 
 def test_unknown_design_and_taps_are_refused():
     with pytest.raises(ValueError, match='design'):
-        CSTVRResampler(**TINY_V3, design='resnet')
+        CSTVRResampler(**dict(TINY_V3, design='resnet'))
     with pytest.raises(ValueError, match='taps'):
-        CSTVRResampler(down=dict(TINY_V3['down'], taps=2), imsm=TINY_V3['imsm'], up=TINY_V3['up'])
+        CSTVRResampler(**dict(TINY_V3, down=dict(TINY_V3['down'], taps=2)))
     with pytest.raises(ValueError, match='flow_preset'):
-        BlindResampler(up=dict(TINY_V3['up'], flow_preset='slowest'))
+        BlindResampler(up=dict(TINY_V3['up'], flow_preset='slowest'), design='lr-grid')

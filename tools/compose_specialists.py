@@ -16,11 +16,11 @@ from mmagic_cstvr.weights import build_generator, fit_weights, load_generator, r
 
 
 def member_cfg(path) -> dict:
-    """The embedded generator config of ``path``, its design written out."""
+    """The embedded generator config of ``path``."""
     _, _, cfg = read_weights(path)
     if cfg is None:
         raise SystemExit(f'{path} carries no generator config; export it with tools/export_weights.py')
-    return dict(cfg, design=cfg.get('design', 'full-res'))  # files without a design are version 2
+    return cfg
 
 
 def parse_specialist(text: str):

@@ -21,7 +21,6 @@ is exact. ``result_out_dir`` is the output file (named as mmagic's inferencers n
 from __future__ import annotations
 
 import copy
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
@@ -38,7 +37,7 @@ from ..media_probe import METADATA_TAG, MediaInfo, describe_source, probe, requi
 from ..runtime import check_memory, select_device
 from ..targets import CstvrError, resampler_for, restore_from_tag
 from ..timeline import as_fraction, same_duration
-from ..weights import WeightsError, fit_weights, generator_cfg, read_weights
+from ..weights import WeightsError, build_generator, fit_weights, generator_cfg, read_weights
 from ..window_stream import resample_stream
 
 DIRECTIONS = ('down', 'up', 'roundtrip')
@@ -70,8 +69,8 @@ class CSTVRInferencer(BaseInferencer):
 
     Args:
         config: an mmagic config (file, ``Config`` or dict) whose ``model.generator`` is the
-            network, built from mmagic's ``MODELS`` registry. Optional for weights that carry
-            their config (cstvr safetensors).
+            network (built as :func:`~mmagic_cstvr.weights.build_generator` builds it). Optional
+            for weights that carry their config (cstvr safetensors).
         ckpt: the weights: a shipped model name (``steg``, ``blind``) or a cstvr
             ``.safetensors`` file (default ``steg``). A training checkpoint (``.pth``, a pickle)
             is refused: ``tools/export_weights.py`` converts it.
@@ -112,12 +111,7 @@ class CSTVRInferencer(BaseInferencer):
     # -- the model -------------------------------------------------------------------------------
 
     def _init_model(self, cfg, weights: str, device) -> torch.nn.Module:
-        """The generator from mmagic's registry, with the weights of ``weights``."""
-        import mmagic_cstvr
-        from mmagic.registry import MODELS
-        with warnings.catch_warnings():  # mmagic.models imports diffusers' deprecated aliases
-            warnings.simplefilter('ignore', FutureWarning)
-            mmagic_cstvr.register_all_modules()
+        """The generator of ``cfg`` (or the one embedded in ``weights``) with those weights."""
         path, state, embedded = read_weights(weights)
         if cfg and cfg.get('model') is not None:
             gen_cfg = generator_cfg(cfg)
@@ -126,11 +120,7 @@ class CSTVRInferencer(BaseInferencer):
         else:
             raise WeightsError(f'{path} carries no network config: pass config=<mmagic '
                                f'config file>')
-        try:
-            generator = MODELS.build(gen_cfg)
-        except TypeError as err:  # an unknown or missing keyword of the network's config
-            raise WeightsError(f'the generator config does not fit {gen_cfg.get("type")}: '
-                               f'{err}') from None
+        generator = build_generator(gen_cfg)
         fit_weights(generator, state, weights, gen_cfg.get('type'))
         return generator.to(device).eval()
 

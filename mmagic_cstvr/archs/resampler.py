@@ -67,13 +67,13 @@ class CSTVRResampler(nn.Module):
         down: keyword arguments of the design's downsampler (:class:`LRDownNet` or :class:`DownNet`).
         imsm: keyword arguments of :class:`IMSM`.
         up: keyword arguments of the design's upsampler (:class:`LRUpNet` or :class:`UpNet`).
-        design: a key of :data:`DESIGNS`.
+        design: a key of :data:`DESIGNS`; a config or weights file that names none is version 2.
     """
 
     mode = 'steg'
 
     def __init__(self, down: dict, imsm: dict, up: dict,
-                 default_factors: Tuple[float, float] = (2, 4), design: str = 'lr-grid'):
+                 default_factors: Tuple[float, float] = (2, 4), design: str = 'full-res'):
         super().__init__()
         self.default_factors = tuple(default_factors)
         self.design = design
@@ -137,13 +137,13 @@ class BlindResampler(nn.Module):
 
     Args:
         up: keyword arguments of the design's upsampler (:class:`LRUpNet` or :class:`UpNet`).
-        design: a key of :data:`DESIGNS`.
+        design: a key of :data:`DESIGNS`; a config or weights file that names none is version 2.
     """
 
     mode = 'blind'
 
     def __init__(self, up: dict, default_factors: Tuple[float, float] = (2, 4),
-                 design: str = 'lr-grid'):
+                 design: str = 'full-res'):
         super().__init__()
         self.default_factors = tuple(default_factors)
         self.design = design

@@ -80,16 +80,18 @@ def _db(value: float) -> str:
 
 
 def markdown_table(runs: List[Dict]) -> str:
-    """One row per (model, factors, dataset): RGB and Y PSNR/SSIM, LR-vs-reference PSNR, params."""
+    """One row per (model, factors, dataset): RGB and Y PSNR/SSIM (all frames), RGB PSNR of the key
+    and of the dropped frames, LR-vs-reference PSNR, params."""
     lines = ['| model | factors (time x space) | dataset | RGB PSNR / SSIM | Y PSNR / SSIM | '
-             'RGB PSNR, dropped frames | LR vs reference PSNR | params |',
-             '|---|---|---|---|---|---|---|---|']
+             'RGB PSNR, key frames | RGB PSNR, dropped frames | LR vs reference PSNR | params |',
+             '|---|---|---|---|---|---|---|---|---|']
     for run in runs:
         for key, datasets in run['results'].items():
             for dataset, clips in datasets.items():
                 a = clips['all']
                 lines.append(f"| {run['model']} | {key} | {dataset} | {a['psnr_rgb']:.2f} / "
                              f"{a['ssim_rgb']:.4f} | {a['psnr_y']:.2f} / {a['ssim_y']:.4f} | "
+                             f"{_db(a.get('psnr_rgb_key', float('nan')))} | "
                              f"{_db(a.get('psnr_rgb_dropped', float('nan')))} | "
                              f"{_db(a['lr_psnr'])} | {run['params'] / 1e6:.2f} M |")
     return '\n'.join(lines) + '\n'
