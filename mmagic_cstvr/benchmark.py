@@ -1,22 +1,28 @@
 """Speed of Downsample and Upsample: ``cstvr benchmark`` and ``tools/benchmark.py``.
 
-For one workload (HR size, temporal x spatial factors, batch, dtype, device, threads) it measures,
-in one process and on the same synthetic frames:
+For one workload (HR size, temporal x spatial factors, batch, dtype, device, threads) and one or
+more models it measures, in one process and on the same synthetic frames:
 
-- the model through :class:`~mmagic_cstvr.clip_resampler.ClipResampler` (the engine every front
+- each model through :class:`~mmagic_cstvr.clip_resampler.ClipResampler` (the engine every front
   end runs) and the naive baseline (:class:`~mmagic_cstvr.archs.NaiveResampler`) through the same
-  engine: output frames/s, megapixels/s and latency per window (median of ``runs`` timed window
-  groups after ``warmup`` untimed ones), peak RSS while running (sampled), RSS after every run
-  (flat over a long clip?) and, on CUDA, ``torch.cuda.max_memory_allocated``;
+  engine, measured once for all models: output frames/s, megapixels/s and latency per window
+  (median of ``runs`` timed window groups after ``warmup`` untimed ones), peak RSS while running
+  (sampled), RSS after every run (flat over a long clip?) and, on CUDA,
+  ``torch.cuda.max_memory_allocated``;
 - the same work through the VapourSynth plugin: a real ``vspipe`` on a generated script with no
   output (``vspipe script.vpy --``), warmed up inside the script, giving the plugin/direct ratio;
-- the roofline: FLOPs of one group (mmengine's analyser, the one mmagic's ``get_flops`` uses) over
-  its measured time, against the device's peak measured with a large matrix product in this run;
+- the roofline: FLOPs of one group (mmengine's analyser, the one mmagic's ``get_flops`` uses) per
+  output pixel and over its measured time, against the device's peak measured with a large matrix
+  product in this run;
 - for ``--dtype fp16/bf16``: the round trip's RGB PSNR against the source in that dtype and in
   float32 (their difference in dB) and the PSNR between the two outputs.
 
 The round trip's rate (HR frames/s) follows from the two directions: a downsample consumes
 ``factor`` HR frames per LR frame, so ``1 / (1 / (down_fps * factor) + 1 / up_fps)``.
+
+``mode='blind'`` benchmarks blind models (``BlindResampler``): they have no Downsample, so only the
+Upsample of ordinary LR is measured; with a time-only factor pair (spatial factor 1) MVTools'
+frame-rate conversion (:mod:`~mmagic_cstvr.archs.mvtools_baseline`) is timed in ``vspipe`` too.
 """
 from __future__ import annotations
 
@@ -37,7 +43,7 @@ import time
 import warnings
 from fractions import Fraction
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -56,9 +62,20 @@ class BenchmarkError(ValueError):
 
 # -- the model and the workload ------------------------------------------------------------------
 
+def parse_models(args: Sequence[str]) -> List[Tuple[str, Optional[str]]]:
+    """MODEL arguments -> ``(model, checkpoint)`` pairs: a config (``.py``) takes the argument after
+    it as its checkpoint unless that is a config too; anything else is a model of its own."""
+    pairs, rest = [], list(args)
+    while rest:
+        model = rest.pop(0)
+        takes_checkpoint = model.endswith('.py') and rest and not rest[0].endswith('.py')
+        pairs.append((model, rest.pop(0) if takes_checkpoint else None))
+    return pairs
+
+
 def load_benchmark_model(model: str, checkpoint: Optional[str] = None):
     """``(generator, cfg, weights)`` for ``model`` (shipped name, ``.safetensors`` path or mmagic
-    config ``.py``) and ``checkpoint`` (with a config: ``.safetensors`` or a shipped name, never a
+    config ``.py``) and, with a config, ``checkpoint`` (``.safetensors`` or a shipped name, never a
     pickle; none: the config's untrained network, which runs at the same speed). ``weights`` is
     whether trained weights were loaded."""
     from .weights import build_generator, generator_cfg, load_generator, read_weights
@@ -67,10 +84,20 @@ def load_benchmark_model(model: str, checkpoint: Optional[str] = None):
         if checkpoint is None:
             return build_generator(cfg).eval(), cfg, False
         return load_generator(checkpoint, config=model), cfg, True
-    if checkpoint is not None:
-        raise BenchmarkError(f'{model} is not a config (.py): pass a CHECKPOINT only with a config')
     _, _, cfg = read_weights(model)
     return load_generator(model), cfg, True
+
+
+def check_kind(generator, *, label: str, mode: str) -> None:
+    """Refuse a model whose kind (steg or blind) is not ``mode``."""
+    kind = getattr(generator, 'mode', 'steg')
+    if kind == mode:
+        return
+    if mode == 'blind':
+        raise BenchmarkError(f'--mode blind needs blind models (BlindResampler), but {label!r} '
+                             f'is a {kind} model; benchmark it without --mode blind')
+    raise BenchmarkError(f'{label!r} is a blind model, which has no Downsample: benchmark it '
+                         f'with --mode blind (Upsample of ordinary LR only)')
 
 
 def parse_size(text: str) -> Tuple[int, int]:
@@ -254,7 +281,7 @@ def peak_flops(device, dtype, n: Optional[int] = None, runs: int = 3) -> Dict:
     return dict(matmul_n=n, median_s=median, gflops=2 * n ** 3 / median / 1e9)
 
 
-# -- the plugin path -------------------------------------------------------------------------------
+# -- the plugin path and MVTools -----------------------------------------------------------------
 
 VPY = '''\
 import torch
@@ -272,11 +299,51 @@ for n in range(0, {skip}, {group_frames}):  # warm-up groups, computed before vs
 out.set_output()
 '''
 
+MVTOOLS_VPY = '''\
+import vapoursynth as vs
+
+from mmagic_cstvr.archs.mvtools_baseline import flow_fps, frames_clip
+from mmagic_cstvr.benchmark import test_pattern
+
+vs.core.num_threads = {threads}
+src = vs.core.std.AssumeFPS(frames_clip(test_pattern({length}, {height}, {width})),
+                            fpsnum={fps_num}, fpsden={fps_den})
+out = flow_fps(src, num={dst_num}, den={dst_den})
+for n in range({skip}):  # warm-up frames, computed before vspipe's clock
+    out.get_frame(n)
+out.set_output()
+'''
+
 
 def find_vspipe() -> Optional[str]:
     """vspipe next to this interpreter (the venv's), else the one on PATH."""
     local = Path(sys.executable).parent / 'vspipe'
     return str(local) if local.exists() else shutil.which('vspipe')
+
+
+def plugin_skip_reason(*, vspipe: bool) -> Optional[str]:
+    """Why the vspipe rows are not measured (None: they are)."""
+    if not vspipe:
+        return '--no-vspipe'
+    if find_vspipe() is None:
+        return 'vspipe not found (run make setup)'
+    return None
+
+
+def mvtools_skip_reason(work: Workload, *, vspipe: bool) -> Optional[str]:
+    """Why MVTools is not timed (None: it is): it converts the frame rate only, through vspipe."""
+    if work.scale != 1:
+        return f'spatial factor {work.scale:g}: MVTools converts the frame rate only (use TIMEx1)'
+    reason = plugin_skip_reason(vspipe=vspipe)
+    if reason is not None:
+        return reason
+    try:
+        import vapoursynth as vs
+    except ImportError:
+        return 'vapoursynth is not importable'
+    if not hasattr(vs.core, 'mv'):
+        return 'the MVTools plugin (core.mv) is not loaded (run make setup)'
+    return None
 
 
 def compute_dtype(direction: str, dtype: str) -> torch.dtype:
@@ -305,12 +372,27 @@ def run_with_peak_rss(cmd: List[str], env: Dict[str, str]) -> Tuple[int, str, in
     return proc.returncode, stderr[:m.start()], int(m.group(1))
 
 
-def time_plugin(work: Workload, direction: str, weights: str, dtype: str, device, threads: int,
-                warmup: int, runs: int, group_frames: int, folder: Path) -> Dict:
-    """The same groups through ``core.cstvr.*`` in a real ``vspipe`` with no output."""
-    vspipe = find_vspipe()
-    if vspipe is None:
-        raise BenchmarkError('vspipe not found (run make setup), or pass --no-vspipe')
+def run_vspipe(script: Path, *, skip: int, count: int) -> Dict:
+    """Frames ``skip`` to ``skip + count - 1`` of ``script`` through ``vspipe`` with no output (this
+    package first on the path): frames, seconds, frames/s, peak RSS and the command."""
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[1])
+    env['PYTHONPATH'] = os.pathsep.join([package_root] + [p for p in [env.get('PYTHONPATH')] if p])
+    cmd = [find_vspipe(), '-s', str(skip), '-e', str(skip + count - 1), str(script), '--']
+    returncode, stderr, peak_kb = run_with_peak_rss(cmd, env)
+    # vspipe prints the seconds to 1/100 s and the rate from its exact clock: keep the rate
+    m = re.search(r'Output (\d+) frames in [\d.]+ seconds \(([\d.]+) fps\)', stderr)
+    if returncode or not m:
+        raise BenchmarkError(f'vspipe failed (exit {returncode}): {stderr.strip()[-2000:]}')
+    frames, fps = int(m.group(1)), float(m.group(2))
+    return dict(frames=frames, seconds=frames / fps, fps=fps, peak_rss_mb=peak_kb * 1024 / MB,
+                command=' '.join(cmd))
+
+
+def time_plugin(work: Workload, *, direction: str, weights: str, mode: str, dtype: str, device,
+                threads: int, warmup: int, runs: int, group_frames: int, folder: Path) -> Dict:
+    """The same groups through ``core.cstvr.*`` in a real ``vspipe`` with no output (Upsample in
+    ``mode``)."""
     device = torch.device(device)
     skip, total = warmup * group_frames, (warmup + runs) * group_frames
     if direction == 'down':
@@ -321,7 +403,8 @@ def time_plugin(work: Workload, direction: str, weights: str, dtype: str, device
         (src_h, src_w), (dst_h, dst_w), fps = work.lr, work.hr, work.lr_fps
         length = math.ceil((total + group_frames) / work.factor)
         function = 'Upsample'
-    extra = (', mode="steg"' + (', bf16=1' if dtype == 'bf16' else '')) if direction == 'up' else ''
+    extra = (f', mode="{mode}"' + (', bf16=1' if dtype == 'bf16' else '')
+             if direction == 'up' else '')
     script = folder / f'{direction}.vpy'
     script.write_text(VPY.format(
         threads=threads, fmt='RGBH' if dtype == 'fp16' else 'RGBS', src_w=src_w, src_h=src_h,
@@ -329,18 +412,29 @@ def time_plugin(work: Workload, direction: str, weights: str, dtype: str, device
         model=weights, device_index=device.index or 0 if device.type == 'cuda' else -1,
         batch=work.batch, factor_num=work.factor.numerator, factor_den=work.factor.denominator,
         dst_w=dst_w, dst_h=dst_h, extra=extra, skip=skip, group_frames=group_frames))
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parents[1])
-    env['PYTHONPATH'] = os.pathsep.join([package_root] + [p for p in [env.get('PYTHONPATH')] if p])
-    cmd = [vspipe, '-s', str(skip), '-e', str(total - 1), str(script), '--']
-    returncode, stderr, peak_kb = run_with_peak_rss(cmd, env)
-    m = re.search(r'Output (\d+) frames in ([\d.]+) seconds', stderr)
-    if returncode or not m:
-        raise BenchmarkError(f'vspipe failed (exit {returncode}): {stderr.strip()[-2000:]}')
-    frames, seconds = int(m.group(1)), float(m.group(2))
-    return dict(frames=frames, seconds=seconds, fps=frames / seconds,
-                mpix_per_s=frames * dst_w * dst_h / seconds / 1e6,
-                peak_rss_mb=peak_kb * 1024 / MB, command=' '.join(cmd))
+    stats = run_vspipe(script, skip=skip, count=runs * group_frames)
+    stats['mpix_per_s'] = stats['fps'] * dst_w * dst_h / 1e6
+    return stats
+
+
+def time_mvtools(work: Workload, *, threads: int, warmup: int, runs: int, group_frames: int,
+                 folder: Path) -> Dict:
+    """MVTools' conversion of the LR test pattern to the HR rate (``flow_fps`` with
+    ``MVTOOLS_SETTINGS``) in a real ``vspipe`` on ``threads`` VapourSynth threads: output frames/s,
+    the median of ``runs`` vspipe runs of ``group_frames`` frames after ``warmup`` groups each."""
+    from .archs.mvtools_baseline import MVTOOLS_SETTINGS
+    skip = warmup * group_frames
+    (h, w), fps = work.lr, work.lr_fps
+    script = folder / 'mvtools.vpy'
+    script.write_text(MVTOOLS_VPY.format(
+        threads=threads, length=math.ceil((skip + 2 * group_frames) / work.factor), height=h,
+        width=w, fps_num=fps.numerator, fps_den=fps.denominator, dst_num=SRC_FPS.numerator,
+        dst_den=SRC_FPS.denominator, skip=skip))
+    timed = [run_vspipe(script, skip=skip, count=group_frames) for _ in range(runs)]
+    median = statistics.median(t['fps'] for t in timed)
+    return dict(frames_per_run=group_frames, fps_per_run=[t['fps'] for t in timed], fps=median,
+                mpix_per_s=median * h * w / 1e6, peak_rss_mb=max(t['peak_rss_mb'] for t in timed),
+                command=timed[0]['command'], settings=MVTOOLS_SETTINGS)
 
 
 # -- precision ------------------------------------------------------------------------------------
@@ -373,14 +467,31 @@ def precision_check(generator, work: Workload, device, dtype: str) -> Dict:
 
 # -- the whole benchmark ---------------------------------------------------------------------------
 
-def run_benchmark(model: str, checkpoint: Optional[str] = None, size: str = '960x540',
-                  factors: str = '2x4', batch: int = 1, dtype: str = 'fp32', device: str = 'cpu',
-                  warmup: int = 1, runs: int = 3, threads: Optional[int] = None,
-                  vspipe: bool = True, directions: Sequence[str] = ('down', 'up'),
-                  log=print) -> Dict:
-    """Measure the workload (module docstring); returns the JSON-ready results."""
-    from .archs import NaiveResampler
-    from .weights import resolve, save_weights
+class BenchModel(NamedTuple):
+    """One model of the run, loaded: ``label`` names it in the table."""
+    label: str
+    model: str
+    checkpoint: Optional[str]
+    generator: torch.nn.Module
+    cfg: Optional[dict]
+    trained: bool
+
+
+def load_models(args: Sequence[str], *, mode: str) -> List[BenchModel]:
+    """Every model of ``args`` (:func:`parse_models`), loaded and checked against ``mode``, before
+    anything is timed."""
+    models = []
+    for model, checkpoint in parse_models(args):
+        label = model if checkpoint is None else f'{model} + {checkpoint}'
+        generator, cfg, trained = load_benchmark_model(model, checkpoint)
+        check_kind(generator, label=label, mode=mode)
+        models.append(BenchModel(label, model, checkpoint, generator, cfg, trained))
+    return models
+
+
+def check_options(*, dtype: str, warmup: int, runs: int, device: str,
+                  threads: Optional[int]) -> Tuple[torch.device, int]:
+    """Refuse impossible options; the device and the torch threads the run uses (set here)."""
     if dtype not in DTYPES:
         raise BenchmarkError(f'--dtype must be one of {", ".join(DTYPES)}, got {dtype!r}')
     if warmup < 0 or runs < 1:
@@ -388,85 +499,179 @@ def run_benchmark(model: str, checkpoint: Optional[str] = None, size: str = '960
     device = torch.device(device)
     if device.type == 'cuda' and not torch.cuda.is_available():
         raise BenchmarkError('--device cuda: torch sees no CUDA device; use --device cpu')
+    if dtype == 'fp16' and device.type != 'cuda':
+        raise BenchmarkError('--dtype fp16 runs on CUDA only (the plugin computes in float16 for '
+                             'RGBH clips on CUDA); use --dtype bf16 on the CPU')
     if threads is not None:
         if threads < 1:
             raise BenchmarkError(f'--threads must be >= 1, got {threads}')
         torch.set_num_threads(threads)
-    threads = torch.get_num_threads()
-    hr = parse_size(size)
-    factor, scale = parse_factors(factors)
-    work = Workload(hr, factor, scale, batch)
-    generator, cfg, trained = load_benchmark_model(model, checkpoint)
-    kind = getattr(generator, 'mode', 'steg')
-    if kind == 'blind' and 'down' in directions:
-        directions = [d for d in directions if d != 'down']
-        log('blind model: no learned Downsample, measuring Upsample only')
-    if dtype == 'fp16' and device.type != 'cuda':
-        raise BenchmarkError('--dtype fp16 runs on CUDA only (the plugin computes in float16 for '
-                             'RGBH clips on CUDA); use --dtype bf16 on the CPU')
-    folder = Path(tempfile.mkdtemp(prefix='cstvr-benchmark-'))
-    weights = str(resolve(model)) if not model.endswith('.py') else \
-        str(save_weights(generator, cfg, folder / 'model.safetensors'))
-    generator = generator.to(device).eval()
+    return device, torch.get_num_threads()
+
+
+def pick_directions(*, mode: str, only: Optional[str]) -> Tuple[str, ...]:
+    """The directions measured: both (or ``only``) for steg models, Upsample for blind ones."""
+    if mode not in ('steg', 'blind'):
+        raise BenchmarkError(f'--mode must be steg or blind, got {mode!r}')
+    if mode == 'blind':
+        if only == 'down':
+            raise BenchmarkError('--mode blind measures Upsample only (blind models have no '
+                                 'Downsample); drop --only down')
+        return ('up',)
+    return (only,) if only else ('down', 'up')
+
+
+def plugin_weights(bench: BenchModel, path: Path) -> str:
+    """The weights file the plugin loads: the model's own, or (config) the network saved to
+    ``path``."""
+    from .weights import resolve, save_weights
+    if bench.model.endswith('.py'):
+        return str(save_weights(bench.generator, bench.cfg, path))
+    return str(resolve(bench.model))
+
+
+def roofline(engine, windows, sources, *, stats: Dict, peak: Dict) -> Dict:
+    """FLOPs of one run of ``windows`` per run and per output pixel, and their rate against the
+    device's ``peak`` (:func:`peak_flops`)."""
+    flops = group_flops(engine, windows, sources)
+    h, w = engine.dst_size
+    achieved = flops / stats['median_s'] / 1e9
+    return dict(flops_per_run=flops, flop_per_pixel=flops / (stats['frames_per_run'] * h * w),
+                achieved_gflops=achieved, peak_gflops=peak['gflops'],
+                dtype=_name(engine.dtype), fraction=achieved / peak['gflops'])
+
+
+def measure_naive(work: Workload, *, directions: Sequence[str], device, warmup: int, runs: int,
+                  log) -> Dict:
+    """The naive baseline in every direction (float32), and its round trip when both are run."""
+    from .archs import NaiveResampler
+    naive = NaiveResampler().to(device).eval()
+    direct = {}
+    for direction in directions:
+        engine = work.engine(naive, direction, device, torch.float32)
+        windows = work.group(engine)
+        log(f'naive {direction}: {len(windows)} window(s), {warmup} warm-up + {runs} timed runs')
+        direct[direction] = time_engine(engine, windows, work.sources(engine, windows), warmup,
+                                        runs)
+    result = dict(direct=direct)
+    if set(directions) == {'down', 'up'}:
+        result['roundtrip'] = roundtrip_fps(direct['down']['fps'], direct['up']['fps'],
+                                            work.factor)
+    return result
+
+
+def measure_model(bench: BenchModel, *, work: Workload, directions: Sequence[str], mode: str,
+                  dtype: str, device, threads: int, warmup: int, runs: int, naive: Dict,
+                  peak: Dict, plugin_skip: Optional[str], folder: Path, log) -> Dict:
+    """One model in every direction: directly (against ``naive``), its roofline, through the plugin
+    (unless ``plugin_skip`` says why not), the round trip and, for steg in fp16/bf16, the
+    precision."""
+    generator = bench.generator.to(device).eval()
     networks = {dt: copy.deepcopy(generator).to(dt) for dt in
                 {compute_dtype(d, dtype) for d in directions}}
-    naive = NaiveResampler(generator.default_factors).to(device).eval()
-    result = dict(model=model, checkpoint=checkpoint, trained_weights=trained,
-                  params=sum(p.numel() for p in generator.parameters()),
-                  workload=dict(work.describe(), dtype=dtype, device=str(device), threads=threads,
-                                warmup=warmup, runs=runs),
+    weights = None if plugin_skip else plugin_weights(bench, folder / 'model.safetensors')
+    entry = dict(label=bench.label, model=bench.model, checkpoint=bench.checkpoint, kind=mode,
+                 trained_weights=bench.trained,
+                 params=sum(p.numel() for p in generator.parameters()),
+                 direct={}, plugin={}, roofline={}, ratios={})
+    for direction in directions:
+        torch_dtype = compute_dtype(direction, dtype)
+        engine = work.engine(networks[torch_dtype], direction, device, torch_dtype)
+        windows = work.group(engine)
+        sources = work.sources(engine, windows)
+        log(f'{bench.label} {direction}: {len(windows)} window(s) of {len(windows[0].positions)} '
+            f'frames, {warmup} warm-up + {runs} timed runs, then FLOPs (mmengine analyser)')
+        entry['direct'][direction] = stats = time_engine(engine, windows, sources, warmup, runs)
+        entry['ratios'][f'{direction}_model_to_naive'] = (stats['fps'] /
+                                                          naive['direct'][direction]['fps'])
+        entry['roofline'][direction] = roofline(engine, windows, sources, stats=stats,
+                                                peak=peak[_name(torch_dtype)])
+        if plugin_skip:
+            entry['plugin'][direction] = dict(skipped=plugin_skip)
+            continue
+        log(f'{bench.label} {direction}: the same through core.cstvr in vspipe')
+        plug = time_plugin(work, direction=direction, weights=weights, mode=mode, dtype=dtype,
+                           device=device, threads=threads, warmup=warmup, runs=runs,
+                           group_frames=stats['frames_per_run'], folder=folder)
+        plug['ratio_to_direct'] = plug['fps'] / stats['fps']
+        entry['plugin'][direction] = plug
+    if set(directions) == {'down', 'up'}:
+        entry['roundtrip'] = model_roundtrip(entry, work=work, naive_fps=naive['roundtrip'])
+    if dtype != 'fp32' and mode == 'steg':
+        log(f'{bench.label} precision: round trip in {dtype} and in fp32')
+        entry['precision'] = precision_check(generator, work, device, dtype)
+    return entry
+
+
+def model_roundtrip(entry: Dict, *, work: Workload, naive_fps: float) -> Dict:
+    """HR frames/s of the round trip directly and (when measured) through the plugin, against the
+    naive one, and its FLOPs per HR pixel (the Downsample's spread over the HR pixels it reads)."""
+    direct, plugin, roof = entry['direct'], entry['plugin'], entry['roofline']
+    hr_pixels = work.hr[0] * work.hr[1]
+    flop = (roof['down']['flops_per_run'] /
+            (direct['down']['frames_per_run'] * float(work.factor) * hr_pixels)
+            + roof['up']['flops_per_run'] / (direct['up']['frames_per_run'] * hr_pixels))
+    fps = roundtrip_fps(direct['down']['fps'], direct['up']['fps'], work.factor)
+    rt = dict(direct=fps, model_to_naive=fps / naive_fps, flop_per_pixel=flop)
+    if 'fps' in plugin['down'] and 'fps' in plugin['up']:
+        rt['plugin'] = roundtrip_fps(plugin['down']['fps'], plugin['up']['fps'], work.factor)
+        rt['plugin_to_direct'] = rt['plugin'] / fps
+    return rt
+
+
+def run_benchmark(models: Sequence[str], *, size: str = '960x540', factors: str = '2x4',
+                  batch: int = 1, dtype: str = 'fp32', device: str = 'cpu', warmup: int = 1,
+                  runs: int = 3, threads: Optional[int] = None, mode: str = 'steg',
+                  vspipe: bool = True, only: Optional[str] = None, log=print) -> Dict:
+    """Measure the workload for every one of ``models`` (MODEL arguments, :func:`parse_models`)
+    next to one naive baseline (module docstring); returns the JSON-ready results."""
+    device, threads = check_options(dtype=dtype, warmup=warmup, runs=runs, device=device,
+                                    threads=threads)
+    work = Workload(parse_size(size), *parse_factors(factors), batch)
+    directions = pick_directions(mode=mode, only=only)
+    benched = load_models(models, mode=mode)
+    if mode == 'blind':
+        log('blind mode: Upsample of ordinary LR only (blind models have no Downsample)')
+    dtypes = {_name(compute_dtype(d, dtype)): compute_dtype(d, dtype) for d in directions}
+    workload = dict(work.describe(), mode=mode, dtype=dtype, device=str(device), threads=threads,
+                    warmup=warmup, runs=runs, **{f'{d}_dtype': _name(compute_dtype(d, dtype))
+                                                 for d in directions})
+    result = dict(workload=workload,
                   system=dict(torch=torch.__version__, cpu_count=os.cpu_count(),
                               device_name=(torch.cuda.get_device_name(device)
                                            if device.type == 'cuda' else 'cpu'),
-                              load_average=os.getloadavg()),
-                  direct={}, naive={}, plugin={}, roofline={})
-    log('peak: a large matrix product in ' + ', '.join(_name(dt) for dt in networks))
-    result['peak'] = {_name(dt): peak_flops(device, dt) for dt in networks}
+                              load_average=os.getloadavg()))
+    log('peak: a large matrix product in ' + ', '.join(dtypes))
+    result['peak'] = {name: peak_flops(device, dt) for name, dt in dtypes.items()}
+    result['naive'] = measure_naive(work, directions=directions, device=device, warmup=warmup,
+                                    runs=runs, log=log)
+    plugin_skip = plugin_skip_reason(vspipe=vspipe)
+    folder = Path(tempfile.mkdtemp(prefix='cstvr-benchmark-'))
     try:
-        for direction in directions:
-            torch_dtype = compute_dtype(direction, dtype)
-            result['workload'][f'{direction}_dtype'] = _name(torch_dtype)
-            engine = work.engine(networks[torch_dtype], direction, device, torch_dtype)
-            windows = work.group(engine)
-            sources = work.sources(engine, windows)
-            log(f'{direction}: {len(windows)} window(s) of {len(windows[0].positions)} frames, '
-                f'{warmup} warm-up + {runs} timed runs (model)')
-            result['direct'][direction] = stats = time_engine(engine, windows, sources, warmup, runs)
-            naive_engine = work.engine(naive, direction, device, torch.float32)
-            log(f'{direction}: the same through the naive baseline')
-            result['naive'][direction] = time_engine(naive_engine, windows, sources, warmup, runs)
-            log(f'{direction}: FLOPs (mmengine analyser)')
-            flops = group_flops(engine, windows, sources)
-            achieved = flops / stats['median_s'] / 1e9
-            peak = result['peak'][_name(torch_dtype)]['gflops']
-            result['roofline'][direction] = dict(
-                flops_per_run=flops, achieved_gflops=achieved, peak_gflops=peak,
-                dtype=_name(torch_dtype), fraction=achieved / peak)
-            if not vspipe:
-                result['plugin'][direction] = dict(skipped='--no-vspipe')
-                continue
-            log(f'{direction}: the same through core.cstvr in vspipe')
-            plug = time_plugin(work, direction, weights, dtype, device, threads, warmup, runs,
-                               stats['frames_per_run'], folder)
-            plug['ratio_to_direct'] = plug['fps'] / stats['fps']
-            result['plugin'][direction] = plug
-        result['ratios'] = {f'{d}_model_to_naive': result['direct'][d]['fps'] /
-                            result['naive'][d]['fps'] for d in directions}
-        if set(directions) == {'down', 'up'}:
-            result['roundtrip'] = {name: roundtrip_fps(result[name]['down']['fps'],
-                                                       result[name]['up']['fps'], factor)
-                                   for name in ('direct', 'naive', 'plugin')
-                                   if 'fps' in result[name].get('down', {})
-                                   and 'fps' in result[name].get('up', {})}
-            result['roundtrip']['model_to_naive'] = (result['roundtrip']['direct'] /
-                                                     result['roundtrip']['naive'])
-        if dtype != 'fp32' and kind == 'steg':
-            log(f'precision: round trip in {dtype} and in fp32')
-            result['precision'] = precision_check(generator, work, device, dtype)
+        result['models'] = [measure_model(
+            bench, work=work, directions=directions, mode=mode, dtype=dtype, device=device,
+            threads=threads, warmup=warmup, runs=runs, naive=result['naive'], peak=result['peak'],
+            plugin_skip=plugin_skip, folder=folder, log=log) for bench in benched]
+        if mode == 'blind':
+            result['mvtools'] = measure_mvtools(work, vspipe=vspipe, threads=threads, warmup=warmup,
+                                                runs=runs, naive=result['naive'], folder=folder,
+                                                log=log)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     result['self_peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MB
     return result
+
+
+def measure_mvtools(work: Workload, *, vspipe: bool, threads: int, warmup: int, runs: int,
+                    naive: Dict, folder: Path, log) -> Dict:
+    """MVTools in vspipe on the naive Upsample's groups (:func:`time_mvtools`), or why not."""
+    reason = mvtools_skip_reason(work, vspipe=vspipe)
+    if reason is not None:
+        log(f'mvtools: skipped ({reason})')
+        return dict(skipped=reason)
+    log(f'mvtools: mv.FlowFPS to {SRC_FPS} fps in vspipe, {runs} run(s)')
+    return time_mvtools(work, threads=threads, warmup=warmup, runs=runs,
+                        group_frames=naive['direct']['up']['frames_per_run'], folder=folder)
 
 
 def _name(dtype: torch.dtype) -> str:
@@ -479,63 +684,122 @@ def roundtrip_fps(down_fps: float, up_fps: float, factor) -> float:
     return 1.0 / (1.0 / (down_fps * float(factor)) + 1.0 / up_fps)
 
 
-def format_table(result: Dict) -> str:
-    """The results as a plain-text table with the ratios, the roofline and the precision."""
-    w = result['workload']
-    lines = [f"{result['model']} ({result['params'] / 1e6:.2f} M parameters"
-             f"{'' if result['trained_weights'] else ', untrained'}), "
-             f"{w['size'][0]}x{w['size'][1]} HR <-> {w['lr_size'][0]}x{w['lr_size'][1]} LR, "
-             f"factors {w['factors']['temporal']}x{w['factors']['spatial']:g}, batch {w['batch']}, "
-             f"{w['dtype']}, {w['device']}, {w['threads']} thread(s), median of {w['runs']} runs "
-             f"after {w['warmup']} warm-up",
-             f"{'path':<8} {'direction':<10} {'frames/s':>10} {'Mpix/s':>9} {'ms/window':>10} "
-             f"{'peak RSS MB':>12} {'CUDA MB':>8} {'ratio':>18}"]
-    for name in ('direct', 'naive', 'plugin'):
-        for direction, s in result[name].items():
-            if 'skipped' in s:
-                lines.append(f"{name:<8} {direction:<10} skipped: {s['skipped']}")
-                continue
-            if name == 'direct':
-                ratio = f"{result['ratios'][f'{direction}_model_to_naive']:.3f} x naive"
-            elif name == 'plugin':
-                ratio = f"{s['ratio_to_direct']:.3f} x direct"
-            else:
-                ratio = ''
-            latency = f"{s['latency_per_window_ms']:.1f}" if 'latency_per_window_ms' in s else '-'
-            cuda = f"{s['cuda_max_allocated_mb']:.0f}" if 'cuda_max_allocated_mb' in s else '-'
-            lines.append(f"{name:<8} {direction:<10} {s['fps']:>10.3f} {s['mpix_per_s']:>9.3f} "
-                         f"{latency:>10} {s['peak_rss_mb']:>12.0f} {cuda:>8} {ratio:>18}")
-    if 'roundtrip' in result:
-        rt = result['roundtrip']
-        lines.append('round trip (HR frames/s): ' + ', '.join(
-            f'{k} {v:.3f}' for k, v in rt.items() if k != 'model_to_naive')
-            + f"; model/naive {rt['model_to_naive']:.3f}")
-    for direction, r in result['roofline'].items():
-        lines.append(f"roofline {direction}: {r['flops_per_run'] / 1e9:.2f} GFLOP per run, "
-                     f"{r['achieved_gflops']:.2f} GFLOP/s of a measured peak of "
+# -- the report -----------------------------------------------------------------------------------
+
+COLUMNS = ('model', 'path', 'direction', 'frames/s', 'Mpix/s', 'ms/window', 'FLOP/pixel',
+           'peak RSS MB', 'CUDA MB', 'ratio')
+
+
+def _fmt(value: Optional[float], spec: str) -> str:
+    return '-' if value is None else format(value, spec)
+
+
+def _flop(value: Optional[float]) -> str:
+    """FLOPs per pixel in k or M."""
+    if value is None:
+        return '-'
+    return f'{value / 1e6:.2f} M' if value >= 1e6 else f'{value / 1e3:.1f} k'
+
+
+def _times(value: Optional[float], what: str) -> str:
+    return '-' if value is None else f'{value:.3f} x {what}'
+
+
+def _row(model: str, path: str, direction: str, stats: Dict, *, flop: Optional[float] = None,
+         ratio: str = '-') -> str:
+    """One markdown table row; for ``stats`` with ``skipped``, the reason in place of figures."""
+    if 'skipped' in stats:
+        figures = [f"skipped: {stats['skipped']}"] + ['-'] * 6
+    else:
+        figures = [f"{stats['fps']:.3f}", _fmt(stats.get('mpix_per_s'), '.3f'),
+                   _fmt(stats.get('latency_per_window_ms'), '.1f'), _flop(flop),
+                   _fmt(stats.get('peak_rss_mb'), '.0f'),
+                   _fmt(stats.get('cuda_max_allocated_mb'), '.0f'), ratio]
+    return '| ' + ' | '.join([model, path, direction, *figures]) + ' |'
+
+
+def table_rows(result: Dict) -> List[str]:
+    """The naive baseline's rows, then each model's (every direct row followed by its plugin row,
+    then the round trip), then MVTools'."""
+    naive = result['naive']
+    rows = [_row('naive', 'direct', d, s) for d, s in naive['direct'].items()]
+    if 'roundtrip' in naive:
+        rows.append(_row('naive', 'direct', 'round trip', dict(fps=naive['roundtrip'])))
+    for m in result['models']:
+        for d, s in m['direct'].items():
+            flop, plug = m['roofline'][d]['flop_per_pixel'], m['plugin'][d]
+            rows.append(_row(m['label'], 'direct', d, s, flop=flop,
+                             ratio=_times(m['ratios'][f'{d}_model_to_naive'], 'naive')))
+            rows.append(_row(m['label'], 'plugin', d, plug, flop=flop,
+                             ratio=_times(plug.get('ratio_to_direct'), 'direct')))
+        if 'roundtrip' in m:
+            rt = m['roundtrip']
+            rows.append(_row(m['label'], 'direct', 'round trip', dict(fps=rt['direct']),
+                             flop=rt['flop_per_pixel'],
+                             ratio=_times(rt['model_to_naive'], 'naive')))
+            if 'plugin' in rt:
+                rows.append(_row(m['label'], 'plugin', 'round trip', dict(fps=rt['plugin']),
+                                 flop=rt['flop_per_pixel'],
+                                 ratio=_times(rt['plugin_to_direct'], 'direct')))
+    if 'mvtools' in result:
+        rows.append(_row('mvtools', 'vspipe', 'up', result['mvtools']))
+    return rows
+
+
+def model_notes(m: Dict, workload: Dict, peak: Dict) -> List[str]:
+    """A model's roofline, host memory and precision lines."""
+    lines = []
+    for direction, r in m['roofline'].items():
+        lines.append(f"- {m['label']} roofline {direction}: {r['flops_per_run'] / 1e9:.2f} GFLOP "
+                     f"per run, {r['achieved_gflops']:.2f} GFLOP/s of a measured peak of "
                      f"{r['peak_gflops']:.1f} GFLOP/s ({r['dtype']} "
-                     f"{result['peak'][r['dtype']]['matmul_n']}^2 matrix product): "
+                     f"{peak[r['dtype']]['matmul_n']}^2 matrix product): "
                      f"{100 * r['fraction']:.2f}%")
-    for direction, s in result['direct'].items():
-        lines.append(f"host memory {direction}: RSS after each run "
+    for direction, s in m['direct'].items():
+        lines.append(f"- {m['label']} host memory {direction}: RSS after each run "
                      + ' '.join(f'{x:.0f}' for x in s['rss_after_runs_mb'])
                      + f" MB (growth {s['rss_growth_mb']:+.1f} MB)")
-    if 'precision' in result:
-        p = result['precision']
-        lines.append(f"precision ({w['dtype']} vs fp32, round trip of {p['frames']} frames): "
-                     f"RGB PSNR {p['psnr_low_db']:.3f} vs {p['psnr_fp32_db']:.3f} dB "
-                     f"(delta {p['delta_db']:+.4f} dB); {w['dtype']} output vs fp32 output "
-                     f"{p['psnr_low_vs_fp32_db']:.2f} dB")
+    if 'precision' in m:
+        p = m['precision']
+        lines.append(f"- {m['label']} precision ({workload['dtype']} vs fp32, round trip of "
+                     f"{p['frames']} frames): RGB PSNR {p['psnr_low_db']:.3f} vs "
+                     f"{p['psnr_fp32_db']:.3f} dB (delta {p['delta_db']:+.4f} dB); "
+                     f"{workload['dtype']} output vs fp32 output {p['psnr_low_vs_fp32_db']:.2f} dB")
+    return lines
+
+
+def format_table(result: Dict) -> str:
+    """The results as markdown: the workload, the models, one table of every row with the ratios,
+    then the roofline, memory and precision of each model."""
+    w = result['workload']
+    lines = [f"{w['size'][0]}x{w['size'][1]} HR <-> {w['lr_size'][0]}x{w['lr_size'][1]} LR, "
+             f"factors {w['factors']['temporal']}x{w['factors']['spatial']:g}, {w['mode']} mode, "
+             f"batch {w['batch']}, {w['dtype']}, {w['device']}, {w['threads']} thread(s), median "
+             f"of {w['runs']} runs after {w['warmup']} warm-up", '']
+    lines += [f"- {m['label']}: {m['kind']}, {m['params'] / 1e6:.2f} M parameters"
+              f"{'' if m['trained_weights'] else ', untrained'}" for m in result['models']]
+    lines += ['', '| ' + ' | '.join(COLUMNS) + ' |', '|' + '---|' * len(COLUMNS),
+              *table_rows(result), '']
+    for m in result['models']:
+        lines += model_notes(m, w, result['peak'])
+    if 'fps' in result.get('mvtools', {}):
+        mv = result['mvtools']
+        per_run = ' '.join(f'{x:.3f}' for x in mv['fps_per_run'])
+        lines.append(f"- mvtools: frames/s per run {per_run} on {w['threads']} VapourSynth "
+                     f"thread(s); MVTOOLS_SETTINGS {json.dumps(mv['settings'])}")
     return '\n'.join(lines)
 
 
 # -- command line ---------------------------------------------------------------------------------
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument('model', metavar='CONFIG_OR_MODEL',
-                        help='shipped model name (steg), .safetensors weights, or an mmagic config')
-    parser.add_argument('checkpoint', nargs='?', metavar='CHECKPOINT',
-                        help='with a config: .safetensors or shipped name (none: untrained)')
+    parser.add_argument('models', nargs='+', metavar='MODEL',
+                        help='shipped model name (steg, blind), .safetensors weights, or an mmagic '
+                             'config followed by its CHECKPOINT (.safetensors or shipped name; '
+                             'none: untrained); several are measured side by side')
+    parser.add_argument('--mode', choices=('steg', 'blind'), default='steg',
+                        help='blind: blind models, Upsample of ordinary LR only (and MVTools at '
+                             'TIMEx1)')
     parser.add_argument('--size', default='960x540', help='HR (output of Upsample) size WxH')
     parser.add_argument('--factors', default='2x4', help='temporal x spatial, e.g. 2x4, 2x1, 5/4x1')
     parser.add_argument('--batch', type=int, default=1, help='windows per network call')
@@ -557,10 +821,10 @@ def main(args: argparse.Namespace) -> int:
     log = (lambda *a, **k: None) if args.quiet else \
         (lambda msg: print(f'[benchmark] {msg}', file=sys.stderr, flush=True))
     try:
-        result = run_benchmark(args.model, args.checkpoint, args.size, args.factors, args.batch,
-                               args.dtype, args.device, args.warmup, args.runs, args.threads,
-                               not args.no_vspipe,
-                               (args.only,) if args.only else ('down', 'up'), log)
+        result = run_benchmark(args.models, size=args.size, factors=args.factors,
+                               batch=args.batch, dtype=args.dtype, device=args.device,
+                               warmup=args.warmup, runs=args.runs, threads=args.threads,
+                               mode=args.mode, vspipe=not args.no_vspipe, only=args.only, log=log)
     except (BenchmarkError, WeightsError, CstvrError) as err:
         print(f'cstvr benchmark: error: {err}', file=sys.stderr)
         return 2

@@ -145,6 +145,37 @@ def fit_weights(generator: nn.Module, state: Dict[str, torch.Tensor], source: Un
     generator.load_state_dict(state)
 
 
+def members(state: Dict[str, torch.Tensor], cfg: Optional[dict]):
+    """``(name, config, weights)`` of each network in a file: the one network, or a
+    :class:`SpecialistSet`'s general network and its specialists (``2x4``, ``*x1``)."""
+    if not cfg or cfg.get('type') != 'SpecialistSet':
+        return [('network', cfg, state)]
+
+    def part(prefix):
+        return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    found = [('general', cfg.get('general'), part('general.'))]
+    for i, item in enumerate(cfg.get('specialists', [])):
+        t, s = item['factors']
+        found.append((f'specialist {"*" if t is None else f"{t:g}"}x{s:g}', item['generator'],
+                      part(f'specialists.{i}.')))
+    return found
+
+
+def fit_member(generator: nn.Module, state: Dict[str, torch.Tensor], cfg: Optional[dict],
+               source: Union[str, Path]) -> str:
+    """Load into ``generator`` the first network of the file (:func:`members`) that fits it and
+    return its name; :class:`WeightsError` naming why each one does not."""
+    reasons = []
+    for name, _, weights in members(state, cfg):
+        try:
+            fit_weights(generator, weights, source)
+            return name
+        except WeightsError as err:
+            reasons.append(f'{name}: {str(err).split(" network (", 1)[-1].rstrip(")")}')
+    raise WeightsError(f'{source} does not fit the {type(generator).__name__} network '
+                       f'({"; ".join(reasons)})')
+
+
 def load_generator(model: Union[str, Path], config: Optional[Union[str, Path]] = None,
                    device: Union[str, torch.device] = 'cpu') -> nn.Module:
     """Build and load a resampler network in eval mode from a shipped name or a weights path.

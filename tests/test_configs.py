@@ -31,17 +31,18 @@ def test_config_builds_its_model(path):
     assert scheduler.T_max >= cfg.train_cfg.max_iters, 'the cosine schedule ends before the run'
 
 
-def test_lever_runs_differ_from_their_control_in_one_thing():
-    """The model-size and window runs are controlled experiments against the tiny scratch run."""
-    control = Config.fromfile(str(REPO / 'configs' / 'cstvr-steg_tiny_sam2_psnr_scratch.py'))
-    small = Config.fromfile(str(REPO / 'configs' / 'cstvr-steg_small_sam2_psnr.py'))
-    window = Config.fromfile(str(REPO / 'configs' / 'cstvr-steg_tiny_sam2_psnr_scratch_window9.py'))
-    sizes = Config.fromfile(str(REPO / 'configs' / 'cstvr_small.py')).model.generator
-    assert small.model.generator == sizes
-    for cfg in (small, window):
-        assert cfg.model.pixel_loss == control.model.pixel_loss
-        assert cfg.optim_wrapper == control.optim_wrapper and cfg.train_cfg == control.train_cfg
-    assert small.train_dataloader == control.train_dataloader
-    assert window.model == control.model
-    dataset = window.train_dataloader.dataset
-    assert (dataset.num_frames, dataset.crop_size) == (9, 64)
+def test_metafile_lists_every_config_and_its_files():
+    """configs/metafile.yml (OpenMMLab's model-index format) names every config here, and the
+    configs and weights it names exist."""
+    import yaml
+    meta = yaml.safe_load((REPO / 'configs' / 'metafile.yml').read_text())
+    collections = {c['Name'] for c in meta['Collections']}
+    listed = set()
+    for model in meta['Models']:
+        assert model['In Collection'] in collections, model['Name']
+        assert (REPO / model['Config']).is_file(), model['Config']
+        assert model['Name'] == (REPO / model['Config']).stem
+        if 'Weights' in model:
+            assert (REPO / model['Weights']).is_file(), model['Weights']
+        listed.add((REPO / model['Config']).resolve())
+    assert listed == {p.resolve() for p in CONFIGS}

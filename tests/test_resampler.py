@@ -36,8 +36,9 @@ def test_paper_configs_match_published_parameter_counts(name, expected):
     assert abs(n - expected) / expected < 0.03, n
 
 
-@pytest.mark.parametrize('name,expected', [('cstvr_tiny', 0.39e6), ('cstvr_small', 2.5e6),
-                                           ('cstvr_medium', 7.9e6)])
+@pytest.mark.parametrize('name,expected', [('cstvr_tiny', 0.39e6), ('cstvr-blind_tiny', 0.21e6),
+                                           ('cstvr-steg-v3_lrgrid48_sam2-2x4', 1.0e6),
+                                           ('cstvr-blind-v3_lrgrid48_sam2-2x4', 0.34e6)])
 def test_size_configs_parameter_counts(name, expected):
     n = sum(p.numel() for p in _build(name).parameters())
     assert abs(n - expected) / expected < 0.1, n

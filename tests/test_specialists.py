@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from mmagic_cstvr.archs import BlindResampler, CSTVRResampler, DownNet, LRDownNet, SpecialistSet
-from mmagic_cstvr.weights import WeightsError, build_generator, load_generator, save_weights
+from mmagic_cstvr.weights import (WeightsError, build_generator, fit_member, load_generator,
+                                  read_weights, save_weights)
 
 ROOT = Path(__file__).resolve().parents[1]
 V3 = dict(type='CSTVRResampler', design='lr-grid', down=dict(channels=8, frame_blocks=1, blocks=1),
@@ -92,3 +93,18 @@ def test_compose_tool_writes_a_set_that_loads(members, tmp_path):
     hr = torch.rand(1, 3, 5, 16, 24)
     with torch.no_grad():
         assert torch.equal(model(hr, 1.25, 1)['output'], time_only(hr, 1.25, 1)['output'])
+
+
+def test_fine_tuning_starts_from_the_member_that_fits(members, tmp_path):
+    general, s2x4, _ = members
+    cfg = dict(type='SpecialistSet', general=V2, specialists=[dict(factors=[2, 4], generator=V3)])
+    path = save_weights(SpecialistSet(general, {(2, 4): s2x4}), cfg, tmp_path / 'set.safetensors')
+    _, state, embedded = read_weights(path)
+    fresh = build_generator(V3)
+    assert fit_member(fresh, state, embedded, path) == 'specialist 2x4'
+    assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(),
+                                                 s2x4.state_dict().values()))
+    assert fit_member(build_generator(V2), state, embedded, path) == 'general'
+    with pytest.raises(WeightsError, match=r'does not fit the BlindResampler network \(general: '
+                                           r'.*; specialist 2x4: '):
+        fit_member(BlindResampler(up=V3['up'], design='lr-grid'), state, embedded, path)

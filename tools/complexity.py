@@ -15,8 +15,9 @@ from mmengine import Config
 from mmagic_cstvr.evaluation.report import macs_per_output_pixel
 from mmagic_cstvr.weights import build_generator
 
-DEFAULT = ['cstvr_tiny', 'cstvr_small', 'cstvr_medium', 'cstvr_paper-2x1', 'cstvr_paper-2x4',
-           'cstvr-blind_tiny']
+DEFAULT = ['cstvr_tiny', 'cstvr-blind_tiny', 'cstvr-steg-v3_lrgrid48_sam2-2x4',
+           'cstvr-blind-v3_lrgrid48_sam2-2x4', 'cstvr-steg-v3_lrgrid48_sam2-tx1',
+           'cstvr-blind-v3_lrgrid48_sam2-tx1', 'cstvr_paper-2x1', 'cstvr_paper-2x4']
 
 
 def main(configs):

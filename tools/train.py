@@ -51,13 +51,15 @@ def build_config(args):
 
 
 def init_generator(runner, model: str) -> None:
-    """Load safetensors weights into the runner's generator (a resumed run overrides them)."""
+    """Load safetensors weights into the runner's generator (a resumed run overrides them); from
+    a file of several networks, the first that fits (a specialist set's general network or one
+    of its specialists)."""
     from mmengine.model import is_model_wrapper
-    from mmagic_cstvr.weights import fit_weights, read_weights
-    path, state, _ = read_weights(model)
+    from mmagic_cstvr.weights import fit_member, read_weights
+    path, state, cfg = read_weights(model)
     editor = runner.model.module if is_model_wrapper(runner.model) else runner.model
-    fit_weights(editor.generator, state, path)
-    runner.logger.info(f"generator initialised from {path}")
+    member = fit_member(editor.generator, state, cfg, path)
+    runner.logger.info(f"generator initialised from {path} ({member})")
 
 
 def main():

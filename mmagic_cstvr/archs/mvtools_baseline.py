@@ -49,22 +49,27 @@ def common_rate(positions: Sequence[Fraction]) -> int:
     return math.lcm(*(p.denominator for p in positions))
 
 
-def mvtools_interpolate(frames: np.ndarray, positions: Sequence[Fraction],
-                        settings=MVTOOLS_SETTINGS) -> np.ndarray:
-    """(T, H, W, 3) float32 RGB in [0, 1] -> (len(positions), H, W, 3) float32: FlowFPS's frames
-    at ``positions`` (source-frame units, inside [0, T - 1])."""
+def flow_fps(rgb, *, num: int, den: int, settings=MVTOOLS_SETTINGS):
+    """An RGBS clip converted to ``num / den`` fps by MVTools with ``settings``: to the clip format,
+    mv.Super, mv.Analyse backward and forward, mv.FlowFPS, back to RGBS."""
     import vapoursynth as vs
     core, fmt = vs.core, settings['clip']
-    rgb = frames_clip(frames)
     yuv = core.resize.Point(rgb, format=getattr(vs, fmt['format']), matrix_s=fmt['matrix'],
                             range_s=fmt['range'])
     sup = core.mv.Super(yuv, **settings['Super'])
     backward = core.mv.Analyse(sup, isb=True, **settings['Analyse'])
     forward = core.mv.Analyse(sup, isb=False, **settings['Analyse'])
+    moved = core.mv.FlowFPS(yuv, sup, backward, forward, num=num, den=den, **settings['FlowFPS'])
+    return core.resize.Point(moved, format=vs.RGBS, matrix_in_s=fmt['matrix'],
+                             range_in_s=fmt['range'])
+
+
+def mvtools_interpolate(frames: np.ndarray, positions: Sequence[Fraction],
+                        settings=MVTOOLS_SETTINGS) -> np.ndarray:
+    """(T, H, W, 3) float32 RGB in [0, 1] -> (len(positions), H, W, 3) float32: FlowFPS's frames
+    at ``positions`` (source-frame units, inside [0, T - 1])."""
     rate = common_rate(positions)
-    moved = core.mv.FlowFPS(yuv, sup, backward, forward, num=rate, den=1, **settings['FlowFPS'])
-    out = core.resize.Point(moved, format=vs.RGBS, matrix_in_s=fmt['matrix'],
-                            range_in_s=fmt['range'])
+    out = flow_fps(frames_clip(frames), num=rate, den=1, settings=settings)
     result = []
     for p in positions:
         frame = out.get_frame(int(p * rate))
