@@ -178,15 +178,24 @@ def rss_bytes() -> int:
 
 
 class PeakRSS:
-    """The largest RSS seen while the block runs (sampled every ``interval`` seconds)."""
+    """The largest RSS seen while the block runs: sampled every ``interval`` seconds and at each
+    ``sample()``, so the peak is never below a reading taken inside the block."""
 
     def __init__(self, interval: float = 0.005):
         self.interval, self.peak = interval, rss_bytes()
         self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def sample(self) -> int:
+        """The RSS now, in bytes, counted towards the peak."""
+        now = rss_bytes()
+        with self._lock:
+            self.peak = max(self.peak, now)
+        return now
 
     def _watch(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, rss_bytes())
+            self.sample()
             self._stop.wait(self.interval)
 
     def __enter__(self):
@@ -197,7 +206,7 @@ class PeakRSS:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, rss_bytes())
+        self.sample()
 
 
 def synchronize(device) -> None:
@@ -221,7 +230,7 @@ def time_engine(engine, windows, sources, warmup: int, runs: int) -> Dict:
             out = engine.run(windows, sources)
             synchronize(engine.device)
             times.append(time.perf_counter() - start)
-            rss_after.append(rss_bytes() / MB)
+            rss_after.append(peak.sample() / MB)
     frames = sum(len(o) for o in out)
     h, w = engine.dst_size
     median = statistics.median(times)

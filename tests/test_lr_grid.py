@@ -55,6 +55,25 @@ def test_occlusion_fallback_takes_the_nearer_warp_where_the_warps_disagree():
     assert torch.equal(occlusion_aware_blend(a, b, 0.75)[..., :2], b[..., :2])
 
 
+
+def test_without_a_tolerance_the_blend_averages_both_warps_everywhere():
+    a, b = torch.zeros(1, 3, 4, 4), torch.zeros(1, 3, 4, 4)
+    b[..., :2] = 1.0
+    assert torch.equal(occlusion_aware_blend(a, b, 0.25, tolerance=None), 0.75 * a + 0.25 * b)
+
+
+def test_motion_plan_without_a_tolerance_is_the_dis_flow_baseline():
+    """The plain-blend base predicts what FlowResampler (the DIS baseline) predicts at 1x space."""
+    from mmagic_cstvr.archs.baselines import FlowResampler
+    video = moving_texture(3, speed=(1, 3))
+    kept = (video[:, :, ::2] * 255).round() / 255
+    base = MotionPlan(kept, [0.0, 0.5, 1.0], occlusion_tolerance=None).predict(kept)[0]
+    flow = FlowResampler().upsample(kept, kept.shape[-2:], [0.0, 0.5, 1.0], 2.0)[:, :, 1]
+    gap = (base[1].clamp(0, 1) - flow).abs()  # the two grey conversions round a little apart
+    assert float(gap.mean()) < 1e-3 and float(gap.max()) < 1e-2
+    error = [float(((x - video[:, :, 1]) ** 2).mean()) for x in (base[1], flow)]
+    assert error[0] == pytest.approx(error[1], rel=0.05)
+
 def test_motion_plan_predicts_in_between_frames_better_than_a_blend():
     video = moving_texture(3, speed=(1, 3))
     kept = video[:, :, ::2]

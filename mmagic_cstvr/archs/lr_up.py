@@ -2,7 +2,7 @@
 ordinary footage) -> HR video at any frame positions and size."""
 from __future__ import annotations
 
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -10,7 +10,7 @@ from torch import nn
 from ..padding import crop_to, pad_to_multiple
 from .classical import resize_frames
 from .lr_blocks import batch_to_frames, frames_to_batch, integer_scale, res_stack, zero_conv
-from .motion import DIS_PRESETS, MotionPlan
+from .motion import DEFAULT_OCCLUSION_TOLERANCE, DIS_PRESETS, MotionPlan
 from .shuffle import depth_to_space, space_to_depth
 
 
@@ -35,14 +35,18 @@ class LRUpNet(nn.Module):
         unshuffle: extra space-to-depth of the LR grid.
         max_scale: largest integer scale with its own head.
         flow_preset: DIS preset of the base's optical flow.
+        occlusion_tolerance: warp disagreement beyond which the base takes the nearer frame's
+            warp; None: the plain blend of both warps (the network still sees both).
     """
 
     def __init__(self, channels: int = 48, frame_blocks: int = 2, blocks: int = 4,
-                 unshuffle: int = 1, max_scale: int = 4, flow_preset: str = 'medium'):
+                 unshuffle: int = 1, max_scale: int = 4, flow_preset: str = 'medium',
+                 occlusion_tolerance: Optional[float] = DEFAULT_OCCLUSION_TOLERANCE):
         super().__init__()
         if flow_preset not in DIS_PRESETS:
             raise ValueError(f'unknown flow_preset {flow_preset!r}; choose one of {DIS_PRESETS}')
         self.unshuffle, self.max_scale, self.flow_preset = unshuffle, max_scale, flow_preset
+        self.occlusion_tolerance = occlusion_tolerance
         pixels = 3 * unshuffle ** 2
         self.stem = nn.Sequential(nn.Conv2d(pixels, channels, 3, padding=1), nn.ReLU(inplace=True),
                                   res_stack(channels, frame_blocks))
@@ -58,7 +62,7 @@ class LRUpNet(nn.Module):
         b, (h, w) = lr.shape[0], lr.shape[-2:]
         r, u = integer_scale(size, (h, w), self.max_scale), self.unshuffle
         padded = pad_to_multiple(lr, u)
-        plan = MotionPlan(padded, positions, self.flow_preset)
+        plan = MotionPlan(padded, positions, self.flow_preset, self.occlusion_tolerance)
         base, warp_a, warp_b = (torch.stack(v, 2) for v in plan.predict(padded))
         feat = batch_to_frames(self.stem(frames_to_batch(space_to_depth(padded, u))), b)
         feat_a, feat_b = (torch.stack(v, 2) for v in zip(*(plan.warp_pair(feat, j)

@@ -3,12 +3,14 @@
 Optical flow is OpenCV's DIS on the 8-bit grey frames (no gradient: flow is a measurement, the
 warps that use it are differentiable). A frame at time ``w`` between frames ``a`` (time 0) and
 ``b`` (time 1) is predicted by backward warping: ``a`` sampled at ``x - w * flow_ab(x)`` and ``b``
-at ``x - (1 - w) * flow_ba(x)``. Where the two warps disagree (occlusions, flow failures) the
-blend falls back to the nearer frame's warp instead of averaging two different things.
+at ``x - (1 - w) * flow_ba(x)``. Where the two warps disagree by more than a tolerance
+(occlusions, flow failures) the blend can fall back to the nearer frame's warp instead of averaging
+two different things; without a tolerance both warps are always averaged, which scores higher
+wherever the two predictions are equally good (the DIS-flow baseline's blend).
 """
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -71,12 +73,19 @@ def backward_warp(image: torch.Tensor, flow: torch.Tensor, t: float) -> torch.Te
     return F.grid_sample(image, grid, mode='bilinear', padding_mode='border', align_corners=True)
 
 
+#: Mean absolute difference of two warps above which the blend starts to take the nearer one.
+DEFAULT_OCCLUSION_TOLERANCE = 12 / 255
+
+
 def occlusion_aware_blend(warp_a: torch.Tensor, warp_b: torch.Tensor, w: float,
-                          tolerance: float = 12 / 255, softness: float = 12 / 255) -> torch.Tensor:
+                          tolerance: Optional[float] = DEFAULT_OCCLUSION_TOLERANCE,
+                          softness: float = 12 / 255) -> torch.Tensor:
     """``(1 - w) * a + w * b`` where the warps (N, 3, H, W) agree; the nearer one's warp (``a`` for
     ``w <= 1/2``) where their mean absolute difference exceeds ``tolerance + softness``; a linear
-    ramp in between."""
+    ramp in between. ``tolerance=None``: the plain blend everywhere."""
     blend = (1 - w) * warp_a + w * warp_b
+    if tolerance is None:
+        return blend
     nearer = warp_a if w <= 0.5 else warp_b
     gap = (warp_a - warp_b).abs().mean(1, keepdim=True).detach()
     fallback = ((gap - tolerance) / softness).clamp(0, 1)
@@ -90,12 +99,15 @@ class MotionPlan:
         frames: (B, 3, T, H, W) source frames (the ones the flow is measured on).
         positions: target frame positions in source-frame units.
         preset: DIS preset.
+        occlusion_tolerance: see :func:`occlusion_aware_blend` (None: always the plain blend).
 
     Attributes: ``lower``, ``upper``, ``weight`` per target (see :func:`temporal_neighbours`) and
     ``flows[(lo, hi)] = (forward, backward)`` for every pair a target lies strictly between.
     """
 
-    def __init__(self, frames: torch.Tensor, positions: Sequence[float], preset: str = 'medium'):
+    def __init__(self, frames: torch.Tensor, positions: Sequence[float], preset: str = 'medium',
+                 occlusion_tolerance: Optional[float] = DEFAULT_OCCLUSION_TOLERANCE):
+        self.occlusion_tolerance = occlusion_tolerance
         self.lower, self.upper, self.weight = temporal_neighbours(positions, frames.shape[2])
         pairs = sorted({(lo, hi) for lo, hi, w in zip(self.lower, self.upper, self.weight) if w})
         self.flows = pair_flows(frames, pairs, preset)
@@ -116,7 +128,7 @@ class MotionPlan:
         base, warps_a, warps_b = [], [], []
         for j, w in enumerate(self.weight):
             a, b = self.warp_pair(video, j)
-            base.append(occlusion_aware_blend(a, b, w) if w else a)
+            base.append(occlusion_aware_blend(a, b, w, self.occlusion_tolerance) if w else a)
             warps_a.append(a)
             warps_b.append(b)
         return base, warps_a, warps_b
