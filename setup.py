@@ -2,7 +2,7 @@
 
 `mim train/test mmagic_cstvr ...` looks for `tools/` and `configs/` inside the installed package's
 `.mim/` folder (and `model-index.yml` for `mim list`). The repository keeps one copy of each at its root; this build_py step copies their
-Python files (sub-folders such as `configs/_base_/` included) into `mmagic_cstvr/.mim/` of the
+Python files and `metafile.yml` (sub-folders such as `configs/_base_/` included) into `mmagic_cstvr/.mim/` of the
 build, so the wheel carries them without duplicates in git.
 """
 import shutil
@@ -23,8 +23,8 @@ class BuildPyWithMim(build_py):
         if mim_dir.exists():
             shutil.rmtree(mim_dir)
         for folder in MIM_FOLDERS:
-            for src in sorted((ROOT / folder).rglob("*.py")):
-                if "__pycache__" in src.parts:
+            for src in sorted((ROOT / folder).rglob("*")):
+                if "__pycache__" in src.parts or not (src.suffix == ".py" or src.name == "metafile.yml"):
                     continue
                 dest = mim_dir / src.relative_to(ROOT)
                 dest.parent.mkdir(parents=True, exist_ok=True)

@@ -22,20 +22,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.metadata
 import platform
 import subprocess
 import sys
 
 from . import __version__
 from .media_probe import find_ffmpeg
-
-
-def _dist_version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def _module_version(module: str) -> str:

@@ -9,7 +9,7 @@ Space uses the pixel-centre convention (``align_corners=False``): output pixel `
 from __future__ import annotations
 
 import math
-from typing import Sequence, Tuple
+from typing import Tuple
 
 import torch
 
@@ -18,11 +18,6 @@ def pixel_centres(n_out: int, n_in: float, device=None, dtype=torch.float32) -> 
     """(n_out,) input-index coordinates of ``n_out`` output pixel centres spanning extent ``n_in``."""
     j = torch.arange(n_out, device=device, dtype=torch.float64)
     return ((j + 0.5) * (float(n_in) / n_out) - 0.5).to(dtype)
-
-
-def frame_positions(positions: Sequence[float], device=None, dtype=torch.float32) -> torch.Tensor:
-    """(T,) tensor of frame positions (see :func:`mmagic_cstvr.timeline.TimeMap.position`)."""
-    return torch.tensor([float(p) for p in positions], device=device, dtype=dtype)
 
 
 def check_scale(scale: float, name: str = 'scale', limit: float = 16.0) -> float:

@@ -75,12 +75,6 @@ def load_model(model: str, config: Optional[str], device, dtype):
     return generator
 
 
-def clear_models() -> None:
-    """Forget the loaded models (frees their memory once no filter uses them)."""
-    with _models_lock:
-        _models.clear()
-
-
 GIB = 1 << 30
 
 

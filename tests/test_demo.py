@@ -15,7 +15,7 @@ def test_demo_round_trip_of_the_sample_clip(tmp_path):
                           capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     metrics = json.loads((tmp_path / 'metrics.json').read_text())
-    for name, frames, fps, size in (('transmitted_12fps_320x180.mp4', 24, 12, (320, 180)),
+    for name, frames, fps, size in (('transmitted_12fps_160x90.mp4', 24, 12, (160, 90)),
                                     ('restored_24fps_640x360.mp4', 48, 24, (640, 360)),
                                     ('upsampled_59.94fps_640x360.mp4', 120, '60000/1001', (640, 360))):
         clip = open_video(tmp_path / name)
