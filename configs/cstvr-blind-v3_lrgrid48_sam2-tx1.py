@@ -12,6 +12,6 @@ model = dict(
                                 named_prob=0.75)),
     test_cfg=dict(temporal=2, spatial=1))
 train_dataloader = dict(dataset=dict(crop_size=128))
-train_cfg = dict(max_iters=800, val_interval=200)
-param_scheduler = dict(T_max=800)
+train_cfg = dict(max_iters=600, val_interval=200)
+param_scheduler = dict(T_max=600)
 default_hooks = dict(checkpoint=dict(interval=100))

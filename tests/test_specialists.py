@@ -108,3 +108,17 @@ def test_fine_tuning_starts_from_the_member_that_fits(members, tmp_path):
     with pytest.raises(WeightsError, match=r'does not fit the BlindResampler network \(general: '
                                            r'.*; specialist 2x4: '):
         fit_member(BlindResampler(up=V3['up'], design='lr-grid'), state, embedded, path)
+
+
+@pytest.mark.parametrize('name', ['steg', 'blind'])
+def test_shipped_models_send_2x4_calls_to_their_lr_grid_specialist(name):
+    """The shipped files fit the 25 MB budget; at 2x/4x a call goes to the version-3 (LR-grid)
+    specialist trained there, at other factor pairs to the continuous version-2 network."""
+    path = ROOT / 'mmagic_cstvr' / 'model_zoo' / f'{name}.safetensors'
+    assert path.stat().st_size <= 25e6
+    model = load_generator(name)
+    assert isinstance(model, SpecialistSet)
+    up = lambda net: net.up_net  # noqa: E731
+    assert type(up(model.pick(2, (360, 640), (90, 160)))).__name__ == 'LRUpNet'
+    assert model.pick(2, (360, 640), (180, 320)) is model.general
+    assert type(up(model.general)).__name__ == 'UpNet'
