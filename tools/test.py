@@ -46,40 +46,45 @@ def build_config(args):
 
 def main():
     args = parse_args()
-    trained = trained_generator(args.checkpoint)  # before the Runner: a bad file fails at once
+    trained = trained_weights(args.checkpoint)  # before the Runner: a bad file fails at once
     runner = build_runner(build_config(args))
     load_generator_weights(runner, trained, args.checkpoint)
     runner.test()
 
 
-def trained_generator(checkpoint):
-    """The generator of a .safetensors file or shipped model (None for no checkpoint); a pickle
-    checkpoint or an unreadable file ends the run with the reason and the fix."""
+def trained_weights(checkpoint):
+    """``(path, state, config)`` of a .safetensors file or shipped model (None for no
+    checkpoint); a pickle checkpoint or an unreadable file ends the run with the reason and the
+    fix."""
     if checkpoint in (None, "none"):
         return None
-    from mmagic_cstvr.weights import WeightsError, load_generator
+    from mmagic_cstvr.weights import WeightsError, load_generator, read_weights
 
     try:
-        return load_generator(checkpoint)
+        load_generator(checkpoint)  # the whole file must load, not only the member tested
+        return read_weights(checkpoint)
     except WeightsError as err:
         raise SystemExit(f"tools/test.py: {err}") from None
 
 
 def load_generator_weights(runner, trained, checkpoint):
-    """Load the trained generator's weights into the runner's (an error naming the keys that do
-    not fit the config's network); refuse to test an untrained learned model."""
+    """Load into the runner's generator the network of the file that fits the config (the file's
+    only network, or the member of a specialist set trained for this config); an error naming
+    the keys that do not fit; refuse to test an untrained learned model."""
     model = runner.model.module if hasattr(runner.model, "module") else runner.model
     if trained is None:
         if any(True for _ in model.parameters()):
             raise SystemExit(f"{type(model.generator).__name__} has learned parameters: "
                              "pass a CHECKPOINT (.safetensors or a shipped model name)")
         return
-    from mmagic_cstvr.weights import WeightsError, fit_weights
+    from mmagic_cstvr.weights import WeightsError, fit_member
 
+    path, state, cfg = trained
     try:
-        fit_weights(model.generator, trained.state_dict(), checkpoint)
+        member = fit_member(model.generator, state, cfg, path)
     except WeightsError as err:
         raise SystemExit(f"tools/test.py: {err}") from None
+    runner.logger.info(f"testing {member} of {path}")
 
 
 if __name__ == "__main__":
