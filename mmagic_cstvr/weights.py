@@ -82,6 +82,15 @@ def save_weights(generator: nn.Module, cfg: dict, path: Union[str, Path]) -> Pat
     return path
 
 
+def export_weights(generator: nn.Module, cfg: dict, path: Union[str, Path]) -> str:
+    """Save ``generator`` with its config to ``path``, load the file back on its own (it must
+    need nothing else) and return a one-line summary: size and parameter count."""
+    path = save_weights(generator, cfg, path)
+    load_generator(path)
+    return (f'wrote {path} ({path.stat().st_size / 1e6:.2f} MB, '
+            f'{sum(p.numel() for p in generator.parameters()) / 1e6:.3f} M parameters)')
+
+
 def generator_cfg(config) -> dict:
     """``model.generator`` of an mmagic config (a file path, an mmengine ``Config`` or a dict)."""
     from mmengine import Config

@@ -12,7 +12,7 @@ import argparse
 import mmagic_cstvr  # noqa: F401  (compatibility fixes first)
 
 from mmagic_cstvr.evaluation.harness import parse_factors
-from mmagic_cstvr.weights import build_generator, fit_weights, load_generator, read_weights, save_weights
+from mmagic_cstvr.weights import build_generator, export_weights, fit_weights, read_weights
 
 
 def member_cfg(path) -> dict:
@@ -45,10 +45,7 @@ def main():
     fit_weights(model.general, read_weights(args.general)[1], args.general)
     for net, (_, path) in zip(model.specialists, specialists):
         fit_weights(net, read_weights(path)[1], path)
-    path = save_weights(model, cfg, args.out)
-    load_generator(path)  # proves the file loads on its own
-    print(f'wrote {path} ({path.stat().st_size / 1e6:.2f} MB, '
-          f'{sum(p.numel() for p in model.parameters()) / 1e6:.3f} M parameters)')
+    print(export_weights(model, cfg, args.out))
 
 
 if __name__ == '__main__':

@@ -14,7 +14,7 @@ import torch
 import mmagic_cstvr  # noqa: F401  (compatibility fixes first)
 from mmengine import Config
 
-from mmagic_cstvr.weights import build_generator, load_generator, save_weights
+from mmagic_cstvr.weights import build_generator, export_weights
 
 
 def main():
@@ -28,10 +28,7 @@ def main():
     prefix = 'generator.'
     generator = build_generator(cfg)
     generator.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
-    path = save_weights(generator, cfg, args.out)
-    load_generator(path)  # proves the file loads on its own
-    print(f'wrote {path} ({path.stat().st_size / 1e6:.2f} MB, '
-          f'{sum(p.numel() for p in generator.parameters()) / 1e6:.3f} M parameters)')
+    print(export_weights(generator, cfg, args.out))
 
 
 if __name__ == '__main__':

@@ -1,10 +1,6 @@
 # The CSTVR editor with a paper-2x1-sized resampler; size configs override the generator's parts.
 _base_ = ['./cstvr_runtime.py']
 
-default_scope = 'mmagic'
-custom_imports = dict(imports=['mmagic_cstvr.models', 'mmagic_cstvr.losses', 'mmagic_cstvr.datasets'],
-                      allow_failed_imports=False)
-
 model = dict(
     type='CSTVR',
     generator=dict(

@@ -1,6 +1,10 @@
 # Training and evaluation runtime shared by every CSTVR config: real footage in, mmengine Runner.
 # Paths are relative to the working directory; point data_root at your own footage with
 # --cfg-options data_root=... (training sources are videos or frame folders).
+default_scope = 'mmagic'
+custom_imports = dict(imports=['mmagic_cstvr.models', 'mmagic_cstvr.losses', 'mmagic_cstvr.datasets'],
+                      allow_failed_imports=False)
+
 data_root = '../shared/data'
 train_sources = [data_root + '/videos']
 val_sources = [data_root + '/vimeo_samples']

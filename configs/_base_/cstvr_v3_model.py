@@ -3,10 +3,6 @@
 # the ordinary LR. Model configs set the generator's sizes and the factor pair.
 _base_ = ['./cstvr_runtime.py']
 
-default_scope = 'mmagic'
-custom_imports = dict(imports=['mmagic_cstvr.models', 'mmagic_cstvr.losses', 'mmagic_cstvr.datasets'],
-                      allow_failed_imports=False)
-
 model = dict(
     type='CSTVR',
     generator=dict(
