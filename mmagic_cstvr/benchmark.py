@@ -414,6 +414,8 @@ def time_plugin(work: Workload, *, direction: str, weights: str, mode: str, dtyp
         function = 'Upsample'
     extra = (f', mode="{mode}"' + (', bf16=1' if dtype == 'bf16' else '')
              if direction == 'up' else '')
+    if Path(weights).is_file():  # vspipe runs the script from its own folder
+        weights = str(Path(weights).resolve())
     script = folder / f'{direction}.vpy'
     script.write_text(VPY.format(
         threads=threads, fmt='RGBH' if dtype == 'fp16' else 'RGBS', src_w=src_w, src_h=src_h,

@@ -34,10 +34,12 @@ def _check_direction(stats, runs, frames, size):
 
 
 def test_benchmark_two_models_side_by_side_with_vspipe(plugin, tmp_path):
-    tiny = lib.make_model(lib.STEG, tmp_path / 'tiny.safetensors')
+    lib.make_model(lib.STEG, tmp_path / 'tiny.safetensors')
+    tiny = 'tiny.safetensors'  # relative to the working directory, as users type it
     out = tmp_path / 'bench.json'
     res = lib.run_cli(['benchmark', 'steg', tiny, '--size', '64x48', '--factors', '2x4',
-                       '--warmup', '1', '--runs', '2', '--threads', '1', '--json', out])
+                       '--warmup', '1', '--runs', '2', '--threads', '1', '--json', out],
+                      cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     r = json.loads(out.read_text())
     w = r['workload']
@@ -54,7 +56,7 @@ def test_benchmark_two_models_side_by_side_with_vspipe(plugin, tmp_path):
         _check_direction(naive[d], 2, frames[d], sizes[d])
     assert r['naive']['roundtrip'] == pytest.approx(
         1 / (1 / (2 * naive['down']['fps']) + 1 / naive['up']['fps']))
-    assert [m['label'] for m in r['models']] == ['steg', str(tiny)]
+    assert [m['label'] for m in r['models']] == ['steg', tiny]
     for m in r['models']:
         assert m['trained_weights'] and m['params'] > 0 and m['kind'] == 'steg'
         for d in ('down', 'up'):
@@ -89,7 +91,7 @@ def test_benchmark_two_models_side_by_side_with_vspipe(plugin, tmp_path):
     assert 'mvtools' not in r  # steg mode
     table = res.stdout
     assert table.count('| naive | direct | down |') == 1
-    for label in ('steg', str(tiny)):
+    for label in ('steg', tiny):
         for row in ('direct | down', 'plugin | down', 'direct | up', 'plugin | up',
                     'direct | round trip', 'plugin | round trip'):
             assert f'| {label} | {row} |' in table
