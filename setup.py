@@ -1,9 +1,10 @@
 """Build hook only (metadata lives in pyproject.toml).
 
 `mim train/test mmagic_cstvr ...` looks for `tools/` and `configs/` inside the installed package's
-`.mim/` folder (and `model-index.yml` for `mim list`). The repository keeps one copy of each at its root; this build_py step copies their
-Python files and `metafile.yml` (sub-folders such as `configs/_base_/` included) into `mmagic_cstvr/.mim/` of the
-build, so the wheel carries them without duplicates in git.
+`.mim/` folder (and `model-index.yml` for `mim list` and `mim search`). The repository keeps one
+copy of each at its root; this build_py step copies their Python files and `metafile.yml`
+(sub-folders such as `configs/_base_/` included) into `mmagic_cstvr/.mim/` of the build, so the
+wheel carries them without duplicates in git.
 """
 import shutil
 from pathlib import Path
@@ -24,7 +25,8 @@ class BuildPyWithMim(build_py):
             shutil.rmtree(mim_dir)
         for folder in MIM_FOLDERS:
             for src in sorted((ROOT / folder).rglob("*")):
-                if "__pycache__" in src.parts or not (src.suffix == ".py" or src.name == "metafile.yml"):
+                carried = src.suffix == ".py" or src.name == "metafile.yml"
+                if "__pycache__" in src.parts or not carried:
                     continue
                 dest = mim_dir / src.relative_to(ROOT)
                 dest.parent.mkdir(parents=True, exist_ok=True)

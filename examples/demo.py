@@ -3,7 +3,8 @@
     .venv/bin/python examples/demo.py [--model steg] [--clip examples/sample/...mp4] [--out outputs/demo]
 
 1. Downsample through vspipe (examples/downsample.vpy) at 2x time / 4x space, the paper's main
-   factor pair: 24 fps 640x360 -> 12 fps 160x90, the 8-bit clip to transmit, encoded by a real ffmpeg (libx264, 4:4:4, CRF 12).
+   factor pair: 24 fps 640x360 -> 12 fps 160x90, the 8-bit clip to transmit, encoded by a real
+   ffmpeg (libx264, 4:4:4, CRF 12).
 2. Upsample the encoded file through vspipe (examples/upsample.vpy) back to 24 fps 640x360, and to
    a non-integer target, 60000/1001 fps (4.995x the transmitted rate).
 3. Score the restored clip against the source (RGB PSNR/SSIM over all frames) next to the naive
@@ -121,7 +122,8 @@ def main() -> int:
     summary = {
         'clip': str(args.clip), 'model': args.model,
         'source': f'{len(src)} frames {w}x{h} at {fps} fps',
-        'transmitted': f'{len(lr)} frames {w // SCALE}x{h // SCALE} at {lr_fps} fps (x264 CRF 12 4:4:4)',
+        'transmitted': (f'{len(lr)} frames {w // SCALE}x{h // SCALE} at {lr_fps} fps '
+                        '(x264 CRF 12 4:4:4)'),
         'upsampled_59.94fps_frames': len(read_source(smooth)[0]),
         'psnr_rgb': {'ours': float(np.mean([psnr(a, b) for a, b in zip(src, ours)])),
                      'naive': float(np.mean([psnr(a, b) for a, b in zip(src, naive)]))},

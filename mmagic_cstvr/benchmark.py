@@ -414,8 +414,6 @@ def time_plugin(work: Workload, *, direction: str, weights: str, mode: str, dtyp
         function = 'Upsample'
     extra = (f', mode="{mode}"' + (', bf16=1' if dtype == 'bf16' else '')
              if direction == 'up' else '')
-    if Path(weights).is_file():  # vspipe runs the script from its own folder
-        weights = str(Path(weights).resolve())
     script = folder / f'{direction}.vpy'
     script.write_text(VPY.format(
         threads=threads, fmt='RGBH' if dtype == 'fp16' else 'RGBS', src_w=src_w, src_h=src_h,
@@ -533,12 +531,12 @@ def pick_directions(*, mode: str, only: Optional[str]) -> Tuple[str, ...]:
 
 
 def plugin_weights(bench: BenchModel, path: Path) -> str:
-    """The weights file the plugin loads: the model's own, or (config) the network saved to
-    ``path``."""
+    """The absolute path of the weights file the plugin loads (vspipe runs the script from its
+    own folder): the model's own, or (config) the network saved to ``path``."""
     from .weights import resolve, save_weights
     if bench.model.endswith('.py'):
-        return str(save_weights(bench.generator, bench.cfg, path))
-    return str(resolve(bench.model))
+        return str(save_weights(bench.generator, bench.cfg, path).resolve())
+    return str(resolve(bench.model).resolve())
 
 
 def roofline(engine, windows, sources, *, stats: Dict, peak: Dict) -> Dict:

@@ -55,7 +55,6 @@ def test_occlusion_fallback_takes_the_nearer_warp_where_the_warps_disagree():
     assert torch.equal(occlusion_aware_blend(a, b, 0.75)[..., :2], b[..., :2])
 
 
-
 def test_without_a_tolerance_the_blend_averages_both_warps_everywhere():
     a, b = torch.zeros(1, 3, 4, 4), torch.zeros(1, 3, 4, 4)
     b[..., :2] = 1.0
@@ -73,6 +72,7 @@ def test_motion_plan_without_a_tolerance_is_the_dis_flow_baseline():
     assert float(gap.mean()) < 1e-3 and float(gap.max()) < 1e-2
     error = [float(((x - video[:, :, 1]) ** 2).mean()) for x in (base[1], flow)]
     assert error[0] == pytest.approx(error[1], rel=0.05)
+
 
 def test_motion_plan_predicts_in_between_frames_better_than_a_blend():
     video = moving_texture(3, speed=(1, 3))
