@@ -10,6 +10,7 @@ from mmagic_cstvr.archs import BlindResampler, CSTVRResampler
 from mmagic_cstvr.archs.classical import blend_frames, reference_lr, resize_frames
 from mmagic_cstvr.archs.motion import (MotionPlan, backward_warp, dis_flow, grey_uint8,
                                        occlusion_aware_blend)
+from mmagic_cstvr.padding import pad_to_multiple
 from mmagic_cstvr.timeline import TimeMap, plan_windows
 
 TINY_V3 = dict(design='lr-grid', down=dict(channels=8, frame_blocks=1, blocks=1), imsm=dict(cells=1, growth=4),
@@ -155,6 +156,46 @@ def test_v3_blind_upsamples_ordinary_lr():
     assert out['output'].shape == hr.shape
 
 
+@torch.no_grad()
+def test_motion_after_upscaling_warps_the_upscaled_lr_frames():
+    """motion='hr': LR frames come out as in the 'lr' design with the same weights; an in-between
+    frame is the blend of both upscaled neighbours warped at the target size (padding cropped
+    off the flow), plus its own residual, which starts at zero."""
+    from mmagic_cstvr.archs import LRUpNet
+    torch.manual_seed(0)
+    args = dict(channels=8, frame_blocks=1, blocks=1, unshuffle=4, occlusion_tolerance=None)
+    on_lr, on_hr = LRUpNet(**args).eval(), LRUpNet(**args, motion='hr').eval()
+    for p in on_lr.parameters():
+        p.add_(0.01 * torch.randn_like(p))
+    missing = on_hr.load_state_dict(on_lr.state_dict(), strict=False).missing_keys
+    assert missing and all(k.startswith('between_heads.') for k in missing)
+    lr = moving_texture(3, size=(18, 26), speed=(1, 2))  # padded to 20x28 for the unshuffle
+    positions, size = [0, 0.5, 1, 1.5, 2], (54, 78)
+    out = on_hr(lr, size, positions, 0.5)
+    upscaled = on_lr(lr, size, [0, 1, 2], 1.0)
+    assert torch.allclose(out[:, :, ::2], upscaled, atol=1e-6)
+    plan = MotionPlan(pad_to_multiple(lr, 4), positions, occlusion_tolerance=None)
+    a, b = plan.warp_pair(upscaled, 1, region=(18, 26))
+    assert torch.allclose(out[:, :, 1], (a + b) / 2, atol=1e-5)
+    with torch.no_grad():
+        on_hr.between_heads['3'].bias.fill_(0.1)
+    moved = on_hr(lr, size, positions, 0.5)
+    assert torch.allclose(moved[:, :, ::2], out[:, :, ::2])
+    assert float((moved[:, :, 1::2] - out[:, :, 1::2]).abs().mean()) > 0.05
+
+
+def test_motion_after_upscaling_trains_the_in_between_heads():
+    torch.manual_seed(0)
+    model = BlindResampler(up=dict(TINY_V3['up'], motion='hr'), design='lr-grid')
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    hr = moving_texture(5, size=(32, 48), speed=(1, 2))
+    ((model(hr, 2, 4)['output'] - hr) ** 2).mean().backward()
+    for name in ('up_net.heads.4.weight', 'up_net.between_heads.4.weight', 'up_net.stem.0.weight'):
+        assert model.get_parameter(name).grad.abs().sum() > 0, name
+
+
 def test_unknown_design_and_taps_are_refused():
     with pytest.raises(ValueError, match='design'):
         CSTVRResampler(**dict(TINY_V3, design='resnet'))
@@ -162,3 +203,5 @@ def test_unknown_design_and_taps_are_refused():
         CSTVRResampler(**dict(TINY_V3, down=dict(TINY_V3['down'], taps=2)))
     with pytest.raises(ValueError, match='flow_preset'):
         BlindResampler(up=dict(TINY_V3['up'], flow_preset='slowest'), design='lr-grid')
+    with pytest.raises(ValueError, match='motion'):
+        BlindResampler(up=dict(TINY_V3['up'], motion='both'), design='lr-grid')

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..padding import crop_to
 from .classical import temporal_neighbours
 
 DIS_PRESETS = ('ultrafast', 'fast', 'medium')
@@ -112,21 +113,26 @@ class MotionPlan:
         pairs = sorted({(lo, hi) for lo, hi, w in zip(self.lower, self.upper, self.weight) if w})
         self.flows = pair_flows(frames, pairs, preset)
 
-    def warp_pair(self, video: torch.Tensor, j: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    def warp_pair(self, video: torch.Tensor, j: int,
+                  region: Optional[Tuple[int, int]] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Both neighbours of target ``j`` in (B, C, T, h, w) ``video`` warped to its time (any
-        grid size: flows are rescaled to it); the frame itself twice where the target is on one."""
+        grid size: flows are rescaled to it); the frame itself twice where the target is on one.
+        ``region``: the top-left (H, W) of the measured frames that ``video`` covers (the frames
+        without their bottom/right padding); the whole frame where None."""
         lo, hi, w = self.lower[j], self.upper[j], self.weight[j]
         if not w:
             frame = video[:, :, lo]
             return frame, frame
-        fwd, bwd = self.flows[(lo, hi)]
+        fwd, bwd = (f if region is None else crop_to(f, region) for f in self.flows[(lo, hi)])
         return backward_warp(video[:, :, lo], fwd, w), backward_warp(video[:, :, hi], bwd, 1 - w)
 
-    def predict(self, video: torch.Tensor) -> Tuple[List[torch.Tensor], List[torch.Tensor],
-                                                      List[torch.Tensor]]:
-        """Per target: the occlusion-aware motion-compensated frame (B, 3, H, W) and both warps."""
+    def predict(self, video: torch.Tensor, targets: Optional[Sequence[int]] = None
+                ) -> Tuple[List[torch.Tensor], List[torch.Tensor], List[torch.Tensor]]:
+        """Per target (all, or the indices ``targets``): the motion-compensated frame
+        (B, 3, H, W) and both warps."""
         base, warps_a, warps_b = [], [], []
-        for j, w in enumerate(self.weight):
+        for j in range(len(self.weight)) if targets is None else targets:
+            w = self.weight[j]
             a, b = self.warp_pair(video, j)
             base.append(occlusion_aware_blend(a, b, w, self.occlusion_tolerance) if w else a)
             warps_a.append(a)
