@@ -7,7 +7,7 @@ import pytest
 
 from mmagic_cstvr.cli import main
 from mmagic_cstvr.evaluation.codec_sweep import bd_metrics, parse_codec, psnr_at
-from mmagic_cstvr.media_probe import find_ffmpeg
+from mmagic_cstvr.media.probe import find_ffmpeg
 
 
 def moving_clip(folder, n=7, h=48, w=64):

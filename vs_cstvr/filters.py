@@ -6,7 +6,7 @@ frames are served in parallel) that either writes the already computed pixels of
 or first requests the group's source frames, runs the network on the group
 (:meth:`ClipResampler.run`, the engine every front end shares) and caches the result.
 
-- Windows come from :func:`mmagic_cstvr.timeline.plan_windows` for the whole clip; ``batch`` windows
+- Windows come from :func:`mmagic_cstvr.structures.timeline.plan_windows` for the whole clip; ``batch`` windows
   form a group, computed in one call. A group depends on its source frames alone, so any frame can
   be asked for in any order and gets the pixels of a sequential pass.
 - The cache keeps a few groups (:class:`vs_cstvr.cache.ComputeOnceCache`): memory depends on the
@@ -29,7 +29,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
-from mmagic_cstvr.runtime import (check_memory, default_model, load_model, select_device,
+from mmagic_cstvr.engine.runtime import (check_memory, default_model, load_model, select_device,
                                   select_dtype)
 
 from . import frames as fr
@@ -50,7 +50,7 @@ def upsample(args: Mapping):
 def _build(direction: str, args: Mapping):
     import vapoursynth as vs
 
-    from mmagic_cstvr.targets import resampler_for
+    from mmagic_cstvr.engine.targets import resampler_for
 
     core = vs.core
     clip = args['clip']

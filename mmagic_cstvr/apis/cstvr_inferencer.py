@@ -12,8 +12,8 @@
         direction='up', mode='blind', fps=Fraction(60000, 1001), scale=2)
 
 ffmpeg decodes the input into raw float RGB frames on a pipe (:class:`FrameReader`), the windows
-run as the VapourSynth filters run them (:func:`mmagic_cstvr.targets.resampler_for` plans the same
-clip, :func:`mmagic_cstvr.window_stream.resample_stream` computes the same window groups while
+run as the VapourSynth filters run them (:func:`mmagic_cstvr.engine.targets.resampler_for` plans the same
+clip, :func:`mmagic_cstvr.engine.window_stream.resample_stream` computes the same window groups while
 holding only the source frames of one group), and a second ffmpeg encodes the frames it is fed
 (:class:`EncoderProcess`), so the pixels equal those of ``core.cstvr.*`` and the output frame rate
 is exact. ``result_out_dir`` is the output file (named as mmagic's inferencers name it).
@@ -29,16 +29,17 @@ import torch
 from mmengine.infer import BaseInferencer
 from mmengine.registry import INFERENCERS
 
-from ..clip_resampler import ClipResampler
-from ..colour import FFMPEG_COLORSPACES
-from ..ffmpeg_pipes import (MUXERS, ONE_SLICE, EncoderProcess, FrameReader, check_subsampling,
-                            encode_filter, encoder_defaults, output_args, planar, raw_input_args)
-from ..media_probe import METADATA_TAG, MediaInfo, describe_source, probe, require_ffmpeg
-from ..runtime import check_memory, select_device
-from ..targets import CstvrError, resampler_for, restore_from_tag
-from ..timeline import as_fraction, same_duration
-from ..weights import WeightsError, build_generator, fit_weights, generator_cfg, read_weights
-from ..window_stream import resample_stream
+from ..engine.clip_resampler import ClipResampler
+from ..engine.runtime import check_memory, select_device
+from ..engine.targets import CstvrError, resampler_for, restore_from_tag
+from ..engine.window_stream import resample_stream
+from ..media.ffmpeg_pipes import (MUXERS, ONE_SLICE, EncoderProcess, FrameReader, check_subsampling,
+                                  encode_filter, encoder_defaults, output_args, planar,
+                                  raw_input_args)
+from ..media.probe import METADATA_TAG, MediaInfo, describe_source, probe, require_ffmpeg
+from ..engine.weights import WeightsError, build_generator, fit_weights, generator_cfg, read_weights
+from ..structures.colour import FFMPEG_COLORSPACES
+from ..structures.timeline import as_fraction, same_duration
 
 DIRECTIONS = ('down', 'up', 'roundtrip')
 
@@ -69,7 +70,7 @@ class CSTVRInferencer(BaseInferencer):
 
     Args:
         config: an mmagic config (file, ``Config`` or dict) whose ``model.generator`` is the
-            network (built as :func:`~mmagic_cstvr.weights.build_generator` builds it). Optional
+            network (built as :func:`~mmagic_cstvr.engine.weights.build_generator` builds it). Optional
             for weights that carry their config (cstvr safetensors).
         ckpt: the weights: a shipped model name (``steg``, ``blind``) or a cstvr
             ``.safetensors`` file (default ``steg``). A training checkpoint (``.pth``, a pickle)
@@ -314,7 +315,7 @@ class CSTVRInferencer(BaseInferencer):
 
 
 def _request(fps, factor, scale, width, height) -> Dict[str, object]:
-    """The request mapping of :mod:`mmagic_cstvr.targets` from the call's keywords."""
+    """The request mapping of :mod:`mmagic_cstvr.engine.targets` from the call's keywords."""
     args: Dict[str, object] = {}
     try:
         for name, value in (('fps', fps), ('factor', factor)):

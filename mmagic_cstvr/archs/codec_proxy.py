@@ -1,7 +1,7 @@
 """A differentiable stand-in for a lossy video codec, for codec-aware training.
 
 What an intra-coded ``yuv420p`` frame goes through: RGB -> YCbCr (the matrix of
-:func:`mmagic_cstvr.colour.ycbcr_matrix`), chroma averaged to half size and interpolated back
+:func:`mmagic_cstvr.structures.colour.ycbcr_matrix`), chroma averaged to half size and interpolated back
 (4:2:0), 8x8 block DCT of each plane with JPEG-like quantisation at a random quality, back to RGB.
 The quantisation is either additive uniform noise of one quantiser step per coefficient
 (``rounding='noise'``, the usual differentiable model of rounding) or rounding with a
@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..colour import LEVELS, ycbcr_matrix
+from ..structures.colour import LEVELS, ycbcr_matrix
 
 #: JPEG's example quantisation tables (ITU-T T.81, Annex K), luminance and chrominance.
 JPEG_LUMA = (

@@ -2,7 +2,7 @@
 
 Each clip goes through the engine the plugin and the inferencer use (:class:`ClipResampler`,
 whole clips in windows): Downsample -> the 8-bit LR clip -> ffmpeg encodes it (raw RGB in,
-``yuv420p`` with the project's conversion, :mod:`mmagic_cstvr.ffmpeg_pipes`) at each point of a
+``yuv420p`` with the project's conversion, :mod:`mmagic_cstvr.media.ffmpeg_pipes`) at each point of a
 codec's quality ladder (CRF, or ``-q:v`` for mpeg4) -> ffmpeg decodes it -> Upsample -> RGB and
 BT.601 Y PSNR against the HR frames (every frame; :mod:`.metrics`, means as :func:`summarise`).
 The bitrate is the encoded elementary stream's size (headers included) over the LR clip's
@@ -26,16 +26,15 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..clip_resampler import ClipResampler
-from ..colour import default_matrix, rgb_to_y, to_sample_type
-from ..datasets.footage import expand_sources
-from ..ffmpeg_pipes import (ONE_SLICE, EncoderProcess, FrameReader, encode_filter, output_args,
-                            planar, raw_input_args)
-from ..lattice import scaled_size
-from ..media_probe import FfmpegError, probe, require_ffmpeg
-from ..timeline import as_fraction, training_positions
-from ..video_io import read_source
-from ..window_stream import resample_stream
+from ..engine.clip_resampler import ClipResampler
+from ..engine.window_stream import resample_stream
+from ..media.ffmpeg_pipes import (ONE_SLICE, EncoderProcess, FrameReader, encode_filter,
+                                  output_args, planar, raw_input_args)
+from ..media.probe import FfmpegError, probe, require_ffmpeg
+from ..media.readers import expand_sources, read_source
+from ..structures.colour import default_matrix, rgb_to_y, to_sample_type
+from ..structures.lattice import scaled_size
+from ..structures.timeline import as_fraction, training_positions
 from .harness import MODEL_HELP, add_model_and_data_arguments, load_resampler, parse_factors
 from .metrics import psnr
 from .protocol import summarise

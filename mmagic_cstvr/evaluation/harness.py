@@ -11,10 +11,9 @@ from typing import Dict, List, Sequence, Tuple
 
 from ..archs import FlowResampler, NaiveResampler
 from ..archs.mvtools_baseline import MVToolsResampler
-from ..datasets.footage import expand_sources
-from ..lattice import check_scale
-from ..timeline import as_fraction
-from ..video_io import read_source
+from ..media.readers import expand_sources, read_source
+from ..structures.lattice import check_scale
+from ..structures.timeline import as_fraction
 from .protocol import evaluate_clip, summarise
 
 BASELINES = {'naive': NaiveResampler, 'flow': FlowResampler, 'mvtools': MVToolsResampler}
@@ -40,7 +39,7 @@ def load_resampler(model: str, config: str | None = None, device='cpu'):
     :func:`load_generator`)."""
     if model in BASELINES:
         return BASELINES[model]().to(device).eval()
-    from ..weights import load_generator
+    from ..engine.weights import load_generator
     return load_generator(model, config, device)
 
 

@@ -13,9 +13,8 @@ from typing import Dict, List, Sequence
 import numpy as np
 import torch
 
-from ..colour import frames_to_video, video_to_frames
-from ..datasets.footage import expand_sources
-from ..video_io import read_source
+from ..media.readers import expand_sources, read_source
+from ..structures.colour import frames_to_video, video_to_frames
 from .harness import (BASELINES, evaluate, load_resampler, markdown_table, parse_factors,
                       settings_lines)
 from .pictures import labelled_strip, nearest_upscale

@@ -25,14 +25,15 @@ import threading
 from pathlib import Path
 from typing import Dict, List
 
-from mmagic_cstvr.ffmpeg_pipes import (MUXERS, RGB_PIX_FMTS, EncoderProcess, encoder_defaults,
-                                       output_args)
-from mmagic_cstvr.media_probe import (DAMAGED_HINT, METADATA_TAG, FfmpegError, describe_source,
-                                      read_source_metadata, require_ffmpeg)
-from mmagic_cstvr.targets import restore_from_tag
-from mmagic_cstvr.timeline import same_duration
+from vs_cstvr.pipeline import OptionError, filter_kwargs, for_output, open_rgb
 
-from .pipeline import OptionError, filter_kwargs, for_output, open_rgb
+from ..engine.targets import restore_from_tag
+from ..media.ffmpeg_pipes import (MUXERS, RGB_PIX_FMTS, EncoderProcess, encoder_defaults,
+                                       output_args)
+from ..media.probe import (DAMAGED_HINT, METADATA_TAG, FfmpegError, describe_source,
+                                      read_source_metadata, require_ffmpeg)
+from ..structures.timeline import same_duration
+
 
 #: y4m-capable VapourSynth output formats by ffmpeg pixel format.
 PIX_FMTS = {'yuv420p': 'yuv420p8', 'yuv444p': 'yuv444p8', 'yuv420p10le': 'yuv420p10',
@@ -229,10 +230,10 @@ def _run(name: str, args: argparse.Namespace) -> int:
 
 def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object]) -> int:
     """The request through :class:`~mmagic_cstvr.apis.CSTVRInferencer` (no VapourSynth)."""
-    from mmagic_cstvr.apis import CSTVRInferencer
-    from mmagic_cstvr.runtime import default_model
-    from mmagic_cstvr.targets import CstvrError
-    from mmagic_cstvr.weights import WeightsError
+    from ..apis import CSTVRInferencer
+    from ..engine.runtime import default_model
+    from ..engine.targets import CstvrError
+    from ..engine.weights import WeightsError
     if kw.get('scenechange') == 2:
         raise UsageError('--scenechange 2 (misc.SCDetect) needs --backend vapoursynth')
     direction = {'downsample': 'down', 'upsample': 'up', 'roundtrip': 'roundtrip'}[name]

@@ -180,6 +180,18 @@ def window_for_frame(windows: Sequence[Window], n: int) -> Window:
     return windows[lo]
 
 
+def eval_windows(n: int, window: int = 7, stride: int = 6) -> List[Tuple[int, int]]:
+    """Frame ranges ``[start, stop)`` of the protocol's windows over ``n`` frames."""
+    if n < 1 or window < 1 or stride < 1:
+        raise ValueError(f'need n, window and stride >= 1, got {n}, {window}, {stride}')
+    if n <= window:
+        return [(0, n)]
+    wins = [(s, s + window) for s in range(0, n - window + 1, stride)]
+    if wins[-1][1] < n:
+        wins.append((n - window, n))
+    return wins
+
+
 def round_half_up(x: Fraction) -> int:
     """Nearest integer, halves rounded up (1.5 -> 2, 2.5 -> 3): exact for fractions."""
     return math.floor(x + Fraction(1, 2))

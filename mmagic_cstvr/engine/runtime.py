@@ -55,7 +55,7 @@ def default_model(direction: str, mode: Optional[str]) -> str:
 
 def load_model(model: str, config: Optional[str], device, dtype):
     """The generator for ``model`` (shipped name or weights path) on ``device`` in ``dtype``."""
-    from mmagic_cstvr.weights import WeightsError, load_generator, resolve
+    from .weights import WeightsError, load_generator, resolve
     try:
         path = resolve(model)
     except WeightsError as err:

@@ -15,9 +15,9 @@ from typing import Dict, Optional, Tuple, Union
 import torch
 from torch import nn
 
-from .archs import BlindResampler, CSTVRResampler, SpecialistSet
+from ..archs import BlindResampler, CSTVRResampler, SpecialistSet
 
-MODEL_ZOO = Path(__file__).resolve().parent / 'model_zoo'
+MODEL_ZOO = Path(__file__).resolve().parents[1] / 'model_zoo'
 GENERATORS = {'CSTVRResampler': CSTVRResampler, 'BlindResampler': BlindResampler}
 METADATA_KEY = 'cstvr_generator'
 

@@ -9,7 +9,7 @@ pixels sit exactly where the whole frame's do, and only the tile's core (without
 kept. Peak memory then follows the tile size and ``batch``, not the frame size. On CUDA every
 calling thread runs on its own stream with pinned host buffers, so the uploads, compute and downloads
 of windows computed by different threads overlap. Building one fixes glibc's mmap threshold
-(:mod:`mmagic_cstvr.host_allocator`), so the host memory of a long run stays flat.
+(:mod:`mmagic_cstvr.engine.host_allocator`), so the host memory of a long run stays flat.
 """
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..structures.timeline import (FractionLike, TimeMap, Window, as_fraction, plan_windows,
+                                   round_half_up, window_for_frame)
 from .fast_conv import use_onednn_conv3d
 from .host_allocator import fix_mmap_threshold
-from .timeline import (FractionLike, TimeMap, Window, as_fraction, plan_windows, round_half_up,
-                       window_for_frame)
 
 #: Destination frames per window when none is given: 4 LR frames for a downsample (7 HR frames at
 #: 2x, as the model is trained), and the HR frames spanned by about 4 LR frames for an upsample.
@@ -242,7 +242,7 @@ def tile_spans(n_src: int, n_dst: int, tile: int, overlap: int) -> List[TileSpan
 
     Tile edges lie on the coarsest grid where source and destination pixel edges coincide (units
     of ``n_src / g`` source and ``n_dst / g`` destination pixels, ``g = gcd(n_src, n_dst)``), so
-    the pixel-centre convention of :mod:`mmagic_cstvr.lattice` holds inside every tile. ``tile``
+    the pixel-centre convention of :mod:`mmagic_cstvr.structures.lattice` holds inside every tile. ``tile``
     and ``overlap`` are in pixels of the larger side, rounded to whole units; ``tile <= 0`` (or a
     tile covering the axis) gives one tile.
     """

@@ -19,8 +19,8 @@ import math
 from fractions import Fraction
 from typing import Mapping, Optional, Tuple
 
-from .lattice import check_scale, scaled_size
-from .timeline import TimeMap
+from ..structures.lattice import check_scale, scaled_size
+from ..structures.timeline import TimeMap
 
 
 class CstvrError(ValueError):
@@ -169,7 +169,7 @@ def resampler_for(generator, direction: str, args: Mapping, src_fps: Fraction,
                   src_hw: Tuple[int, int], n_src: int, *, restored: Optional[Mapping] = None,
                   mode: Optional[str] = None, num_frames: Optional[int] = None,
                   model: str = 'the model', **engine_kw):
-    """The :class:`~mmagic_cstvr.clip_resampler.ClipResampler` that serves a request.
+    """The :class:`~mmagic_cstvr.engine.clip_resampler.ClipResampler` that serves a request.
 
     ``args``: the request (module docstring); ``restored``: what a downsample recorded (``fps``,
     ``size`` as (height, width), ``num_frames``), upsample only; ``engine_kw``: ``window``,

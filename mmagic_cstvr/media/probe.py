@@ -21,7 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from .colour import FFMPEG_COLORSPACES, default_matrix
+from ..structures.colour import FFMPEG_COLORSPACES, default_matrix
 
 METADATA_TAG = 'cstvr_source'
 #: Input options of every decode (ffmpeg applies the display rotation, as bestsource does).

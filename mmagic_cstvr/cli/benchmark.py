@@ -3,7 +3,7 @@
 For one workload (HR size, temporal x spatial factors, batch, dtype, device, threads) and one or
 more models it measures, in one process and on the same synthetic frames:
 
-- each model through :class:`~mmagic_cstvr.clip_resampler.ClipResampler` (the engine every front
+- each model through :class:`~mmagic_cstvr.engine.clip_resampler.ClipResampler` (the engine every front
   end runs) and the naive baseline (:class:`~mmagic_cstvr.archs.NaiveResampler`) through the same
   engine, measured once for all models: output frames/s, megapixels/s and latency per window
   (median of ``runs`` timed window groups after ``warmup`` untimed ones), peak RSS while running
@@ -48,7 +48,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from .lattice import scaled_size
+from ..structures.lattice import scaled_size
 
 DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 SRC_FPS = Fraction(30)
@@ -78,7 +78,7 @@ def load_benchmark_model(model: str, checkpoint: Optional[str] = None):
     config ``.py``) and, with a config, ``checkpoint`` (``.safetensors`` or a shipped name, never a
     pickle; none: the config's untrained network, which runs at the same speed). ``weights`` is
     whether trained weights were loaded."""
-    from .weights import build_generator, generator_cfg, load_generator, read_weights
+    from ..engine.weights import build_generator, generator_cfg, load_generator, read_weights
     if model.endswith('.py'):
         cfg = generator_cfg(model)
         if checkpoint is None:
@@ -110,7 +110,7 @@ def parse_size(text: str) -> Tuple[int, int]:
 
 def parse_factors(text: str) -> Tuple[Fraction, float]:
     """``'2x4'`` or ``'5/4x1'`` -> (temporal factor, spatial factor), both >= 1."""
-    from .evaluation.harness import parse_factor_pair
+    from ..evaluation.harness import parse_factor_pair
     try:
         factor, scale = parse_factor_pair(text)
     except ValueError:
@@ -148,7 +148,7 @@ class Workload:
 
     def engine(self, generator, direction: str, device, dtype, n_src: Optional[int] = None):
         """The ClipResampler of ``direction`` for a clip long enough for ``batch + 1`` groups."""
-        from .clip_resampler import LR_FRAMES_PER_WINDOW, ClipResampler
+        from ..engine.clip_resampler import LR_FRAMES_PER_WINDOW, ClipResampler
         span = LR_FRAMES_PER_WINDOW * (self.batch + 1) + 2
         if direction == 'down':
             n = n_src or math.ceil(span * self.factor) + 1
@@ -263,7 +263,7 @@ def group_flops(engine, windows, sources) -> float:
             return method(x, engine.dst_size, positions, step)
 
     # autograd on: the convolutions take torch's own path, which the analyser counts (the oneDNN
-    # route of mmagic_cstvr.fast_conv computes the same convolutions)
+    # route of mmagic_cstvr.engine.fast_conv computes the same convolutions)
     with torch.enable_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore')  # the tracer's notes on Python ints taken from tensors
         analyzer = FlopAnalyzer(Call().eval(), (batch,))
@@ -312,7 +312,7 @@ MVTOOLS_VPY = '''\
 import vapoursynth as vs
 
 from mmagic_cstvr.archs.mvtools_baseline import flow_fps, frames_clip
-from mmagic_cstvr.benchmark import test_pattern
+from mmagic_cstvr.cli.benchmark import test_pattern
 
 vs.core.num_threads = {threads}
 src = vs.core.std.AssumeFPS(frames_clip(test_pattern({length}, {height}, {width})),
@@ -385,7 +385,7 @@ def run_vspipe(script: Path, *, skip: int, count: int) -> Dict:
     """Frames ``skip`` to ``skip + count - 1`` of ``script`` through ``vspipe`` with no output (this
     package first on the path): frames, seconds, frames/s, peak RSS and the command."""
     env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parents[1])
+    package_root = str(Path(__file__).resolve().parents[2])
     env['PYTHONPATH'] = os.pathsep.join([package_root] + [p for p in [env.get('PYTHONPATH')] if p])
     cmd = [find_vspipe(), '-s', str(skip), '-e', str(skip + count - 1), str(script), '--']
     returncode, stderr, peak_kb = run_with_peak_rss(cmd, env)
@@ -431,7 +431,7 @@ def time_mvtools(work: Workload, *, threads: int, warmup: int, runs: int, group_
     """MVTools' conversion of the LR test pattern to the HR rate (``flow_fps`` with
     ``MVTOOLS_SETTINGS``) in a real ``vspipe`` on ``threads`` VapourSynth threads: output frames/s,
     the median of ``runs`` vspipe runs of ``group_frames`` frames after ``warmup`` groups each."""
-    from .archs.mvtools_baseline import MVTOOLS_SETTINGS
+    from ..archs.mvtools_baseline import MVTOOLS_SETTINGS
     skip = warmup * group_frames
     (h, w), fps = work.lr, work.lr_fps
     script = folder / 'mvtools.vpy'
@@ -452,7 +452,7 @@ def precision_check(generator, work: Workload, device, dtype: str) -> Dict:
     """Round trip of the test pattern in ``dtype`` (as :func:`compute_dtype` says) and in float32:
     RGB PSNR of each against the source, their difference, and the PSNR of the ``dtype`` output
     against the float32 one."""
-    from .evaluation.metrics import psnr
+    from ..evaluation.metrics import psnr
     outputs = {}
     for name, kind in (('fp32', 'fp32'), ('low', dtype)):
         dt = {d: compute_dtype(d, kind) for d in ('down', 'up')}
@@ -533,7 +533,7 @@ def pick_directions(*, mode: str, only: Optional[str]) -> Tuple[str, ...]:
 def plugin_weights(bench: BenchModel, path: Path) -> str:
     """The absolute path of the weights file the plugin loads (vspipe runs the script from its
     own folder): the model's own, or (config) the network saved to ``path``."""
-    from .weights import resolve, save_weights
+    from ..engine.weights import resolve, save_weights
     if bench.model.endswith('.py'):
         return str(save_weights(bench.generator, bench.cfg, path).resolve())
     return str(resolve(bench.model).resolve())
@@ -553,7 +553,7 @@ def roofline(engine, windows, sources, *, stats: Dict, peak: Dict) -> Dict:
 def measure_naive(work: Workload, *, directions: Sequence[str], device, warmup: int, runs: int,
                   log) -> Dict:
     """The naive baseline in every direction (float32), and its round trip when both are run."""
-    from .archs import NaiveResampler
+    from ..archs import NaiveResampler
     naive = NaiveResampler().to(device).eval()
     direct = {}
     for direction in directions:
@@ -825,8 +825,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace) -> int:
-    from .targets import CstvrError
-    from .weights import WeightsError
+    from ..engine.targets import CstvrError
+    from ..engine.weights import WeightsError
     log = (lambda *a, **k: None) if args.quiet else \
         (lambda msg: print(f'[benchmark] {msg}', file=sys.stderr, flush=True))
     try:
