@@ -19,7 +19,8 @@ def test_demo_round_trip_of_the_sample_clip(tmp_path):
                                     ('restored_24fps_640x360.mp4', 48, 24, (640, 360)),
                                     ('upsampled_59.94fps_640x360.mp4', 120, '60000/1001', (640, 360))):
         info = probe(tmp_path / name)
-        assert (info.num_frames, str(info.fps), (info.width, info.height)) == (frames, str(fps), size)
+        assert (info.num_frames, str(info.fps), (info.width, info.height)) == \
+            (frames, str(fps), size)
     assert metrics['upsampled_59.94fps_frames'] == 120
     assert 15 < metrics['psnr_rgb']['naive'] < 60 and 15 < metrics['psnr_rgb']['ours'] < 60
     assert (tmp_path / 'side_by_side.png').stat().st_size > 10_000

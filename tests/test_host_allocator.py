@@ -1,5 +1,6 @@
-"""The fixed glibc mmap threshold (``mmagic_cstvr.engine.host_allocator``): freed window-sized blocks go
-back to the system. Each case runs in a fresh interpreter, since the setting is per process."""
+"""The fixed glibc mmap threshold (``mmagic_cstvr.engine.host_allocator``): freed window-sized
+blocks go back to the system. Each case runs in a fresh interpreter, since the setting is per
+process."""
 import platform
 import subprocess
 import sys

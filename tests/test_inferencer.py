@@ -175,8 +175,8 @@ def test_output_conversions_equal_vapoursynth_resize(vs_core, sample):
     tall enough that zscale would cut them into slices)."""
     import vapoursynth as vs
 
-    from mmagic_cstvr.media.ffmpeg_pipes import (ONE_SLICE, RGB_PIX_FMTS, YUV_PIX_FMTS, encode_filter,
-                                           planar, raw_input_args)
+    from mmagic_cstvr.media.ffmpeg_pipes import (ONE_SLICE, RGB_PIX_FMTS, YUV_PIX_FMTS,
+                                                 encode_filter, planar, raw_input_args)
     from vs_cstvr.pipeline import for_output
     h, w, n = 180, 320, 3
     rng = np.random.default_rng(1)

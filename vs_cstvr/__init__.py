@@ -2,8 +2,8 @@
 
 A small native plugin (``cstvr_plugin.c``, built and installed by ``python -m vs_cstvr.build``)
 registers the ``cstvr`` namespace and hands every call to :mod:`vs_cstvr.dispatch`. The filters are
-built in Python on top of :class:`mmagic_cstvr.engine.clip_resampler.ClipResampler`, the engine the other
-front ends share:
+built in Python on top of :class:`mmagic_cstvr.engine.clip_resampler.ClipResampler`, the engine the
+other front ends share:
 
 - :mod:`vs_cstvr.dispatch`: the hand-over from the C plugin (arguments in, clip or error out);
 - :mod:`vs_cstvr.params`: argument checks (the target geometry they describe is worked out by

@@ -6,9 +6,9 @@ frames are served in parallel) that either writes the already computed pixels of
 or first requests the group's source frames, runs the network on the group
 (:meth:`ClipResampler.run`, the engine every front end shares) and caches the result.
 
-- Windows come from :func:`mmagic_cstvr.structures.timeline.plan_windows` for the whole clip; ``batch`` windows
-  form a group, computed in one call. A group depends on its source frames alone, so any frame can
-  be asked for in any order and gets the pixels of a sequential pass.
+- Windows come from :func:`mmagic_cstvr.structures.timeline.plan_windows` for the whole clip;
+  ``batch`` windows form a group, computed in one call. A group depends on its source frames alone,
+  so any frame can be asked for in any order and gets the pixels of a sequential pass.
 - The cache keeps a few groups (:class:`vs_cstvr.cache.ComputeOnceCache`): memory depends on the
   window, batch and thread count, not on the clip length.
 - Scene changes (``scenechange=1``, the default): the ``_SceneChangePrev``/``_SceneChangeNext``

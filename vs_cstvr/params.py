@@ -2,7 +2,8 @@
 
 The target geometry the arguments describe (``fps_num/fps_den`` or ``factor_num/factor_den``,
 ``width``/``height`` or ``scale``, what Downsample recorded) is worked out by
-:mod:`mmagic_cstvr.engine.targets`, which every front end shares; :class:`CstvrError` comes from there.
+:mod:`mmagic_cstvr.engine.targets`, which every front end shares; :class:`CstvrError` comes from
+there.
 """
 from __future__ import annotations
 

@@ -12,9 +12,9 @@
         direction='up', mode='blind', fps=Fraction(60000, 1001), scale=2)
 
 ffmpeg decodes the input into raw float RGB frames on a pipe (:class:`FrameReader`), the windows
-run as the VapourSynth filters run them (:func:`mmagic_cstvr.engine.targets.resampler_for` plans the same
-clip, :func:`mmagic_cstvr.engine.window_stream.resample_stream` computes the same window groups while
-holding only the source frames of one group), and a second ffmpeg encodes the frames it is fed
+run as the VapourSynth filters run them (:func:`mmagic_cstvr.engine.targets.resampler_for` plans the
+same clip, :func:`mmagic_cstvr.engine.window_stream.resample_stream` computes the same window groups
+while holding only the source frames of one group), and a second ffmpeg encodes the frames it is fed
 (:class:`EncoderProcess`), so the pixels equal those of ``core.cstvr.*`` and the output frame rate
 is exact. ``result_out_dir`` is the output file (named as mmagic's inferencers name it).
 """
@@ -70,8 +70,8 @@ class CSTVRInferencer(BaseInferencer):
 
     Args:
         config: an mmagic config (file, ``Config`` or dict) whose ``model.generator`` is the
-            network (built as :func:`~mmagic_cstvr.engine.weights.build_generator` builds it). Optional
-            for weights that carry their config (cstvr safetensors).
+            network (built as :func:`~mmagic_cstvr.engine.weights.build_generator` builds it).
+            Optional for weights that carry their config (cstvr safetensors).
         ckpt: the weights: a shipped model name (``steg``, ``blind``) or a cstvr
             ``.safetensors`` file (default ``steg``). A training checkpoint (``.pth``, a pickle)
             is refused: ``tools/export_weights.py`` converts it.

@@ -1,9 +1,9 @@
 """The resampler networks: CSTVR (down, hide, quantise, reveal, up) and blind space-time SR.
 
-Both take explicit geometry, which :mod:`mmagic_cstvr.structures.timeline` and :mod:`mmagic_cstvr.structures.lattice`
-compute: a target frame size and the target frames' positions in source-frame units. Their
-``downsample``/``upsample`` methods are what the VapourSynth plugin and the inferencer call;
-``forward`` is the training pass on one window.
+Both take explicit geometry, which :mod:`mmagic_cstvr.structures.timeline` and
+:mod:`mmagic_cstvr.structures.lattice` compute: a target frame size and the target frames' positions
+in source-frame units. Their ``downsample``/``upsample`` methods are what the VapourSynth plugin and
+the inferencer call; ``forward`` is the training pass on one window.
 """
 from __future__ import annotations
 

@@ -3,9 +3,9 @@
 For one workload (HR size, temporal x spatial factors, batch, dtype, device, threads) and one or
 more models it measures, in one process and on the same synthetic frames:
 
-- each model through :class:`~mmagic_cstvr.engine.clip_resampler.ClipResampler` (the engine every front
-  end runs) and the naive baseline (:class:`~mmagic_cstvr.archs.NaiveResampler`) through the same
-  engine, measured once for all models: output frames/s, megapixels/s and latency per window
+- each model through :class:`~mmagic_cstvr.engine.clip_resampler.ClipResampler` (the engine every
+  front end runs) and the naive baseline (:class:`~mmagic_cstvr.archs.NaiveResampler`) through the
+  same engine, measured once for all models: output frames/s, megapixels/s and latency per window
   (median of ``runs`` timed window groups after ``warmup`` untimed ones), peak RSS while running
   (sampled), RSS after every run (flat over a long clip?) and, on CUDA,
   ``torch.cuda.max_memory_allocated``;

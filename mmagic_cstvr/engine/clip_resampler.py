@@ -242,9 +242,9 @@ def tile_spans(n_src: int, n_dst: int, tile: int, overlap: int) -> List[TileSpan
 
     Tile edges lie on the coarsest grid where source and destination pixel edges coincide (units
     of ``n_src / g`` source and ``n_dst / g`` destination pixels, ``g = gcd(n_src, n_dst)``), so
-    the pixel-centre convention of :mod:`mmagic_cstvr.structures.lattice` holds inside every tile. ``tile``
-    and ``overlap`` are in pixels of the larger side, rounded to whole units; ``tile <= 0`` (or a
-    tile covering the axis) gives one tile.
+    the pixel-centre convention of :mod:`mmagic_cstvr.structures.lattice` holds inside every tile.
+    ``tile`` and ``overlap`` are in pixels of the larger side, rounded to whole units; ``tile <= 0``
+    (or a tile covering the axis) gives one tile.
     """
     g = math.gcd(n_src, n_dst)
     a, b = n_src // g, n_dst // g

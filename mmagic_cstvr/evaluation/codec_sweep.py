@@ -2,8 +2,8 @@
 
 Each clip goes through the engine the plugin and the inferencer use (:class:`ClipResampler`,
 whole clips in windows): Downsample -> the 8-bit LR clip -> ffmpeg encodes it (raw RGB in,
-``yuv420p`` with the project's conversion, :mod:`mmagic_cstvr.media.ffmpeg_pipes`) at each point of a
-codec's quality ladder (CRF, or ``-q:v`` for mpeg4) -> ffmpeg decodes it -> Upsample -> RGB and
+``yuv420p`` with the project's conversion, :mod:`mmagic_cstvr.media.ffmpeg_pipes`) at each point of
+a codec's quality ladder (CRF, or ``-q:v`` for mpeg4) -> ffmpeg decodes it -> Upsample -> RGB and
 BT.601 Y PSNR against the HR frames (every frame; :mod:`.metrics`, means as :func:`summarise`).
 The bitrate is the encoded elementary stream's size (headers included) over the LR clip's
 duration, in kbit/s; frame folders have no frame rate, ``fps`` (30) stands in.

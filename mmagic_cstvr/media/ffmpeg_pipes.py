@@ -125,8 +125,8 @@ class FrameReader:
         self._log = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
             [ffmpeg, '-hide_banner', '-nostdin', '-v', 'error', *ONE_SLICE, *DECODE_INPUT, '-i',
-             str(info.path), *DECODE_OUTPUT, '-vf', decode_filter(info, matrix, sample), '-f', 'rawvideo',
-             'pipe:1'], stdout=subprocess.PIPE, stderr=self._log)
+             str(info.path), *DECODE_OUTPUT, '-vf', decode_filter(info, matrix, sample),
+             '-f', 'rawvideo', 'pipe:1'], stdout=subprocess.PIPE, stderr=self._log)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         h, w = self.info.height, self.info.width

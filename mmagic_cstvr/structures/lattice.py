@@ -3,8 +3,8 @@
 Space uses the pixel-centre convention (``align_corners=False``): output pixel ``j`` of a row of
 ``n_out`` pixels covering an input row of extent ``n_in`` sits at input coordinate
 ``(j + 1/2) * n_in / n_out - 1/2``, in input-pixel index units. Time uses the frame positions of
-:mod:`mmagic_cstvr.structures.timeline`. Both give coordinates in the same units (input indices), which is what
-:mod:`mmagic_cstvr.archs.implicit_sampler` consumes.
+:mod:`mmagic_cstvr.structures.timeline`. Both give coordinates in the same units (input indices),
+which is what :mod:`mmagic_cstvr.archs.implicit_sampler` consumes.
 """
 from __future__ import annotations
 
