@@ -123,6 +123,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     return int(args.func(args) or 0)
 
-
-if __name__ == "__main__":
-    sys.exit(main())
