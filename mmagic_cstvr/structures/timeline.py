@@ -181,7 +181,9 @@ def window_for_frame(windows: Sequence[Window], n: int) -> Window:
 
 
 def eval_windows(n: int, window: int = 7, stride: int = 6) -> List[Tuple[int, int]]:
-    """Frame ranges ``[start, stop)`` of the protocol's windows over ``n`` frames."""
+    """Frame ranges ``[start, stop)`` of the evaluation protocol's windows over ``n`` frames: 7
+    frames with stride 6 by default, and a last window ending on the last frame when the stride
+    leaves frames uncovered."""
     if n < 1 or window < 1 or stride < 1:
         raise ValueError(f'need n, window and stride >= 1, got {n}, {window}, {stride}')
     if n <= window:
