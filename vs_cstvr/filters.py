@@ -31,6 +31,7 @@ import numpy as np
 
 from mmagic_cstvr.engine.runtime import (check_memory, default_model, load_model, select_device,
                                   select_dtype)
+from mmagic_cstvr.engine.targets import TILE_OVERLAP
 
 from . import frames as fr
 from .cache import ComputeOnceCache
@@ -60,7 +61,7 @@ def _build(direction: str, args: Mapping):
         raise CstvrError(f'mode must be "steg" or "blind", got {mode!r}')
     batch = integer(args, 'batch', 1, minimum=1)
     tile = integer(args, 'tile', 0, minimum=0)
-    tile_overlap = integer(args, 'tile_overlap', 16, minimum=0)
+    tile_overlap = integer(args, 'tile_overlap', TILE_OVERLAP, minimum=0)
     window = integer(args, 'window', None, minimum=1)
     scenechange = integer(args, 'scenechange', 1, choices=(0, 1, 2))
     bf16 = integer(args, 'bf16', 0, choices=(0, 1))

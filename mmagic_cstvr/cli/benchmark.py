@@ -29,35 +29,27 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import math
 import os
-import re
 import resource
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
-import warnings
 from fractions import Fraction
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 
-from ..structures.lattice import scaled_size
-
-DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
-SRC_FPS = Fraction(30)
-PAGE = os.sysconf('SC_PAGE_SIZE')
-MB = 1 << 20
-
-
-class BenchmarkError(ValueError):
-    """A benchmark request that cannot run; the message says what to change."""
+from ..engine.targets import BLIND_HAS_NO_DOWNSAMPLE
+from ..evaluation.speed import BenchmarkError
+from ..evaluation.speed.measure import (MB, precision_check, roofline, roundtrip_fps,
+                                        time_engine, peak_flops)
+from ..evaluation.speed.table import format_table
+from ..evaluation.speed.vspipe import (mvtools_skip_reason, plugin_skip_reason, time_mvtools,
+                                       time_plugin)
+from ..structures.lattice import parse_size as lattice_size
+from ..evaluation.speed.workload import (DTYPES, SRC_FPS, Workload, compute_dtype,
+                                         dtype_name)
 
 
 # -- the model and the workload ------------------------------------------------------------------
@@ -96,16 +88,16 @@ def check_kind(generator, *, label: str, mode: str) -> None:
     if mode == 'blind':
         raise BenchmarkError(f'--mode blind needs blind models (BlindResampler), but {label!r} '
                              f'is a {kind} model; benchmark it without --mode blind')
-    raise BenchmarkError(f'{label!r} is a blind model, which has no Downsample: benchmark it '
-                         f'with --mode blind (Upsample of ordinary LR only)')
+    raise BenchmarkError(f'{label!r} {BLIND_HAS_NO_DOWNSAMPLE}: benchmark it with --mode blind '
+                         f'(Upsample of ordinary LR only)')
 
 
 def parse_size(text: str) -> Tuple[int, int]:
     """``'960x540'`` -> (height, width)."""
-    m = re.fullmatch(r'\s*(\d+)\s*[xX]\s*(\d+)\s*', text)
-    if not m or int(m.group(1)) < 1 or int(m.group(2)) < 1:
-        raise BenchmarkError(f'--size must be WxH with positive sides, like 960x540; got {text!r}')
-    return int(m.group(2)), int(m.group(1))
+    try:
+        return lattice_size(text, '--size')
+    except ValueError as err:
+        raise BenchmarkError(str(err)) from None
 
 
 def parse_factors(text: str) -> Tuple[Fraction, float]:
@@ -119,359 +111,6 @@ def parse_factors(text: str) -> Tuple[Fraction, float]:
         raise BenchmarkError(f'--factors must be TIMExSPACE with factors >= 1, like 2x4 or 5/4x1;'
                              f' got {text!r}')
     return factor, scale
-
-
-def test_pattern(frames: int, height: int, width: int, start: int = 0) -> np.ndarray:
-    """(frames, H, W, 3) float32 frames in [0, 1]: moving gratings of a few frequencies and a
-    moving disc, deterministic, so quality checks compare like with like."""
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32) / max(height, width)
-    out = np.empty((frames, height, width, 3), np.float32)
-    for i in range(frames):
-        t = (start + i) / 30.0
-        disc = ((x - 0.3 - 0.2 * t) ** 2 + (y - 0.25) ** 2 < 0.02).astype(np.float32)
-        out[i, ..., 0] = 0.5 + 0.35 * np.sin(2 * np.pi * (3 * x + 2 * y - 0.5 * t))
-        out[i, ..., 1] = 0.5 + 0.3 * np.sin(2 * np.pi * (9 * x - 0.8 * t)) * np.cos(6 * np.pi * y)
-        out[i, ..., 2] = 0.15 + 0.7 * disc
-    return out
-
-
-class Workload:
-    """The engines and source frames of one benchmark: ``down`` turns HR frames into LR, ``up``
-    LR into HR; each times its first window group (``batch`` windows of the default length)."""
-
-    def __init__(self, hr: Tuple[int, int], factor: Fraction, scale: float, batch: int):
-        if batch < 1:
-            raise BenchmarkError(f'--batch must be >= 1, got {batch}')
-        self.hr, self.factor, self.scale, self.batch = hr, factor, scale, batch
-        self.lr = scaled_size(hr, scale)
-        self.lr_fps = SRC_FPS / factor
-
-    def engine(self, generator, direction: str, device, dtype, n_src: Optional[int] = None):
-        """The ClipResampler of ``direction`` for a clip long enough for ``batch + 1`` groups."""
-        from ..engine.clip_resampler import LR_FRAMES_PER_WINDOW, ClipResampler
-        span = LR_FRAMES_PER_WINDOW * (self.batch + 1) + 2
-        if direction == 'down':
-            n = n_src or math.ceil(span * self.factor) + 1
-            return ClipResampler(generator, 'down', SRC_FPS, self.lr_fps, n, self.lr,
-                                 device=device, dtype=dtype)
-        return ClipResampler(generator, 'up', self.lr_fps, SRC_FPS, n_src or span, self.hr,
-                             device=device, dtype=dtype)
-
-    def group(self, engine) -> list:
-        return engine.groups(self.batch)[0]
-
-    def sources(self, engine, windows) -> List[np.ndarray]:
-        h, w = self.hr if engine.direction == 'down' else self.lr
-        return [test_pattern(win.src_stop - win.src_start, h, w, win.src_start) for win in windows]
-
-    def describe(self) -> Dict:
-        return dict(size=[self.hr[1], self.hr[0]], lr_size=[self.lr[1], self.lr[0]],
-                    factors=dict(temporal=str(self.factor), spatial=self.scale), batch=self.batch)
-
-
-# -- measuring ------------------------------------------------------------------------------------
-
-def rss_bytes() -> int:
-    """Resident set size of this process now."""
-    with open('/proc/self/statm') as handle:
-        return int(handle.read().split()[1]) * PAGE
-
-
-class PeakRSS:
-    """The largest RSS seen while the block runs: sampled every ``interval`` seconds and at each
-    ``sample()``, so the peak is never below a reading taken inside the block."""
-
-    def __init__(self, interval: float = 0.005):
-        self.interval, self.peak = interval, rss_bytes()
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-
-    def sample(self) -> int:
-        """The RSS now, in bytes, counted towards the peak."""
-        now = rss_bytes()
-        with self._lock:
-            self.peak = max(self.peak, now)
-        return now
-
-    def _watch(self):
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(self.interval)
-
-    def __enter__(self):
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.sample()
-
-
-def synchronize(device) -> None:
-    if torch.device(device).type == 'cuda':
-        torch.cuda.synchronize(device)
-
-
-def time_engine(engine, windows, sources, warmup: int, runs: int) -> Dict:
-    """Median time of ``engine.run(windows, sources)`` after ``warmup`` runs, with the rates,
-    latency per window and memory it took."""
-    cuda = engine.device.type == 'cuda'
-    for _ in range(warmup):
-        engine.run(windows, sources)
-    if cuda:
-        torch.cuda.reset_peak_memory_stats(engine.device)
-    times, rss_after = [], []
-    with PeakRSS() as peak:
-        for _ in range(runs):
-            synchronize(engine.device)
-            start = time.perf_counter()
-            out = engine.run(windows, sources)
-            synchronize(engine.device)
-            times.append(time.perf_counter() - start)
-            rss_after.append(peak.sample() / MB)
-    frames = sum(len(o) for o in out)
-    h, w = engine.dst_size
-    median = statistics.median(times)
-    stats = dict(frames_per_run=frames, windows_per_run=len(windows), times_s=times,
-                 median_s=median, fps=frames / median, mpix_per_s=frames * h * w / median / 1e6,
-                 latency_per_window_ms=1000 * median / len(windows), peak_rss_mb=peak.peak / MB,
-                 rss_after_runs_mb=rss_after, rss_growth_mb=rss_after[-1] - rss_after[0])
-    if cuda:
-        stats['cuda_max_allocated_mb'] = torch.cuda.max_memory_allocated(engine.device) / MB
-    return stats
-
-
-def group_flops(engine, windows, sources) -> float:
-    """FLOPs (2 x multiply-adds, mmengine's analyser as in mmagic's get_flops) of one
-    ``engine.run`` of ``windows``: the network calls only."""
-    from mmengine.analysis import FlopAnalyzer
-    generator = engine.generator
-    if not any(True for _ in generator.parameters()):
-        return 0.0
-    batch = torch.stack([engine._to_tensor(s) for s in sources])
-    positions, step = windows[0].positions, float(engine.time_map.step)
-    method = generator.downsample if engine.direction == 'down' else generator.upsample
-
-    class Call(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.generator = generator
-
-        def forward(self, x):
-            return method(x, engine.dst_size, positions, step)
-
-    # autograd on: the convolutions take torch's own path, which the analyser counts (the oneDNN
-    # route of mmagic_cstvr.engine.fast_conv computes the same convolutions)
-    with torch.enable_grad(), warnings.catch_warnings():
-        warnings.simplefilter('ignore')  # the tracer's notes on Python ints taken from tensors
-        analyzer = FlopAnalyzer(Call().eval(), (batch,))
-        analyzer.unsupported_ops_warnings(False)
-        analyzer.uncalled_modules_warnings(False)
-        return 2.0 * analyzer.total()
-
-
-def peak_flops(device, dtype, n: Optional[int] = None, runs: int = 3) -> Dict:
-    """The device's matrix-product rate in ``dtype``: an n x n by n x n product, median of runs."""
-    device = torch.device(device)
-    n = n or (8192 if device.type == 'cuda' else 2048)
-    a = torch.randn(n, n, device=device).to(dtype)
-    b = torch.randn(n, n, device=device).to(dtype)
-    times = []
-    for i in range(runs + 1):
-        synchronize(device)
-        start = time.perf_counter()
-        torch.mm(a, b)
-        synchronize(device)
-        if i:
-            times.append(time.perf_counter() - start)
-    median = statistics.median(times)
-    return dict(matmul_n=n, median_s=median, gflops=2 * n ** 3 / median / 1e9)
-
-
-# -- the plugin path and MVTools -----------------------------------------------------------------
-
-VPY = '''\
-import torch
-import vapoursynth as vs
-
-torch.set_num_threads({threads})
-core = vs.core
-src = core.std.BlankClip(format=vs.{fmt}, width={src_w}, height={src_h}, length={length},
-                         fpsnum={fps_num}, fpsden={fps_den}, color=[0.6, 0.4, 0.2])
-out = core.cstvr.{function}(src, model={model!r}, device_index={device_index}, batch={batch},
-                            factor_num={factor_num}, factor_den={factor_den},
-                            width={dst_w}, height={dst_h}{extra})
-for n in range(0, {skip}, {group_frames}):  # warm-up groups, computed before vspipe's clock
-    out.get_frame(n)
-out.set_output()
-'''
-
-MVTOOLS_VPY = '''\
-import vapoursynth as vs
-
-from mmagic_cstvr.archs.mvtools_baseline import flow_fps, frames_clip
-from mmagic_cstvr.cli.benchmark import test_pattern
-
-vs.core.num_threads = {threads}
-src = vs.core.std.AssumeFPS(frames_clip(test_pattern({length}, {height}, {width})),
-                            fpsnum={fps_num}, fpsden={fps_den})
-out = flow_fps(src, num={dst_num}, den={dst_den})
-for n in range({skip}):  # warm-up frames, computed before vspipe's clock
-    out.get_frame(n)
-out.set_output()
-'''
-
-
-def find_vspipe() -> Optional[str]:
-    """vspipe next to this interpreter (the venv's), else the one on PATH."""
-    local = Path(sys.executable).parent / 'vspipe'
-    return str(local) if local.exists() else shutil.which('vspipe')
-
-
-def plugin_skip_reason(*, vspipe: bool) -> Optional[str]:
-    """Why the vspipe rows are not measured (None: they are)."""
-    if not vspipe:
-        return '--no-vspipe'
-    if find_vspipe() is None:
-        return 'vspipe not found (run make setup)'
-    return None
-
-
-def mvtools_skip_reason(work: Workload, *, vspipe: bool) -> Optional[str]:
-    """Why MVTools is not timed (None: it is): it converts the frame rate only, through vspipe."""
-    if work.scale != 1:
-        return f'spatial factor {work.scale:g}: MVTools converts the frame rate only (use TIMEx1)'
-    reason = plugin_skip_reason(vspipe=vspipe)
-    if reason is not None:
-        return reason
-    try:
-        import vapoursynth as vs
-    except ImportError:
-        return 'vapoursynth is not importable'
-    if not hasattr(vs.core, 'mv'):
-        return 'the MVTools plugin (core.mv) is not loaded (run make setup)'
-    return None
-
-
-def compute_dtype(direction: str, dtype: str) -> torch.dtype:
-    """What ``direction`` computes in for ``--dtype``, as in the plugin: bf16 is an Upsample option
-    (Downsample then runs in float32), fp16 (RGBH clips on CUDA) serves both."""
-    return torch.float32 if (direction == 'down' and dtype == 'bf16') else DTYPES[dtype]
-
-
-#: Started by a fresh interpreter, so that the child's peak RSS is its own: a child forked from
-#: this process would count this process's resident memory at the fork in its ``ru_maxrss``.
-_PEAK_RSS_LAUNCHER = ('import os, subprocess, sys\n'
-                      'p = subprocess.Popen(sys.argv[1:])\n'
-                      '_, status, usage = os.wait4(p.pid, 0)\n'
-                      'sys.stderr.write(f"\\ncstvr-peak-rss-kb {usage.ru_maxrss}\\n")\n'
-                      'sys.exit(os.waitstatus_to_exitcode(status))\n')
-
-
-def run_with_peak_rss(cmd: List[str], env: Dict[str, str]) -> Tuple[int, str, int]:
-    """Run ``cmd`` (stdout discarded): its exit code, stderr and peak resident memory in KiB."""
-    proc = subprocess.run([sys.executable, '-S', '-c', _PEAK_RSS_LAUNCHER, *cmd],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    stderr = proc.stderr.decode(errors='replace')
-    m = re.search(r'\ncstvr-peak-rss-kb (\d+)\n\Z', stderr)
-    if m is None:
-        return proc.returncode or 1, stderr, 0
-    return proc.returncode, stderr[:m.start()], int(m.group(1))
-
-
-def run_vspipe(script: Path, *, skip: int, count: int) -> Dict:
-    """Frames ``skip`` to ``skip + count - 1`` of ``script`` through ``vspipe`` with no output (this
-    package first on the path): frames, seconds, frames/s, peak RSS and the command."""
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parents[2])
-    env['PYTHONPATH'] = os.pathsep.join([package_root] + [p for p in [env.get('PYTHONPATH')] if p])
-    cmd = [find_vspipe(), '-s', str(skip), '-e', str(skip + count - 1), str(script), '--']
-    returncode, stderr, peak_kb = run_with_peak_rss(cmd, env)
-    # vspipe prints the seconds to 1/100 s and the rate from its exact clock: keep the rate
-    m = re.search(r'Output (\d+) frames in [\d.]+ seconds \(([\d.]+) fps\)', stderr)
-    if returncode or not m:
-        raise BenchmarkError(f'vspipe failed (exit {returncode}): {stderr.strip()[-2000:]}')
-    frames, fps = int(m.group(1)), float(m.group(2))
-    return dict(frames=frames, seconds=frames / fps, fps=fps, peak_rss_mb=peak_kb * 1024 / MB,
-                command=' '.join(cmd))
-
-
-def time_plugin(work: Workload, *, direction: str, weights: str, mode: str, dtype: str, device,
-                threads: int, warmup: int, runs: int, group_frames: int, folder: Path) -> Dict:
-    """The same groups through ``core.cstvr.*`` in a real ``vspipe`` with no output (Upsample in
-    ``mode``)."""
-    device = torch.device(device)
-    skip, total = warmup * group_frames, (warmup + runs) * group_frames
-    if direction == 'down':
-        (src_h, src_w), (dst_h, dst_w), fps = work.hr, work.lr, SRC_FPS
-        length = math.ceil((total + group_frames) * work.factor)
-        function = 'Downsample'
-    else:
-        (src_h, src_w), (dst_h, dst_w), fps = work.lr, work.hr, work.lr_fps
-        length = math.ceil((total + group_frames) / work.factor)
-        function = 'Upsample'
-    extra = (f', mode="{mode}"' + (', bf16=1' if dtype == 'bf16' else '')
-             if direction == 'up' else '')
-    script = folder / f'{direction}.vpy'
-    script.write_text(VPY.format(
-        threads=threads, fmt='RGBH' if dtype == 'fp16' else 'RGBS', src_w=src_w, src_h=src_h,
-        length=length, fps_num=fps.numerator, fps_den=fps.denominator, function=function,
-        model=weights, device_index=device.index or 0 if device.type == 'cuda' else -1,
-        batch=work.batch, factor_num=work.factor.numerator, factor_den=work.factor.denominator,
-        dst_w=dst_w, dst_h=dst_h, extra=extra, skip=skip, group_frames=group_frames))
-    stats = run_vspipe(script, skip=skip, count=runs * group_frames)
-    stats['mpix_per_s'] = stats['fps'] * dst_w * dst_h / 1e6
-    return stats
-
-
-def time_mvtools(work: Workload, *, threads: int, warmup: int, runs: int, group_frames: int,
-                 folder: Path) -> Dict:
-    """MVTools' conversion of the LR test pattern to the HR rate (``flow_fps`` with
-    ``MVTOOLS_SETTINGS``) in a real ``vspipe`` on ``threads`` VapourSynth threads: output frames/s,
-    the median of ``runs`` vspipe runs of ``group_frames`` frames after ``warmup`` groups each."""
-    from ..archs.mvtools_baseline import MVTOOLS_SETTINGS
-    skip = warmup * group_frames
-    (h, w), fps = work.lr, work.lr_fps
-    script = folder / 'mvtools.vpy'
-    script.write_text(MVTOOLS_VPY.format(
-        threads=threads, length=math.ceil((skip + 2 * group_frames) / work.factor), height=h,
-        width=w, fps_num=fps.numerator, fps_den=fps.denominator, dst_num=SRC_FPS.numerator,
-        dst_den=SRC_FPS.denominator, skip=skip))
-    timed = [run_vspipe(script, skip=skip, count=group_frames) for _ in range(runs)]
-    median = statistics.median(t['fps'] for t in timed)
-    return dict(frames_per_run=group_frames, fps_per_run=[t['fps'] for t in timed], fps=median,
-                mpix_per_s=median * h * w / 1e6, peak_rss_mb=max(t['peak_rss_mb'] for t in timed),
-                command=timed[0]['command'], settings=MVTOOLS_SETTINGS)
-
-
-# -- precision ------------------------------------------------------------------------------------
-
-def precision_check(generator, work: Workload, device, dtype: str) -> Dict:
-    """Round trip of the test pattern in ``dtype`` (as :func:`compute_dtype` says) and in float32:
-    RGB PSNR of each against the source, their difference, and the PSNR of the ``dtype`` output
-    against the float32 one."""
-    from ..evaluation.metrics import psnr
-    outputs = {}
-    for name, kind in (('fp32', 'fp32'), ('low', dtype)):
-        dt = {d: compute_dtype(d, kind) for d in ('down', 'up')}
-        nets = {t: copy.deepcopy(generator).to(device, t).eval() for t in set(dt.values())}
-        down = work.engine(nets[dt['down']], 'down', device, dt['down'])
-        windows = work.group(down)
-        hr = work.sources(down, windows)
-        lr = down.run(windows, hr)
-        lr_clip = np.concatenate(lr)
-        up = work.engine(nets[dt['up']], 'up', device, dt['up'], n_src=len(lr_clip))
-        out = up.run(up.windows, [lr_clip[w.src_start:w.src_stop] for w in up.windows])
-        frames = np.concatenate(out)
-        reference = test_pattern(len(frames), *work.hr)
-        outputs[name] = (frames, reference)
-    (f32, ref), (low, _) = outputs['fp32'], outputs['low']
-    db = lambda a, b: psnr(np.round(a * 255), np.round(b * 255))  # noqa: E731
-    return dict(psnr_fp32_db=db(ref, f32), psnr_low_db=db(ref, low),
-                delta_db=db(ref, low) - db(ref, f32), psnr_low_vs_fp32_db=db(f32, low),
-                frames=len(f32))
 
 
 # -- the whole benchmark ---------------------------------------------------------------------------
@@ -539,17 +178,6 @@ def plugin_weights(bench: BenchModel, path: Path) -> str:
     return str(resolve(bench.model).resolve())
 
 
-def roofline(engine, windows, sources, *, stats: Dict, peak: Dict) -> Dict:
-    """FLOPs of one run of ``windows`` per run and per output pixel, and their rate against the
-    device's ``peak`` (:func:`peak_flops`)."""
-    flops = group_flops(engine, windows, sources)
-    h, w = engine.dst_size
-    achieved = flops / stats['median_s'] / 1e9
-    return dict(flops_per_run=flops, flop_per_pixel=flops / (stats['frames_per_run'] * h * w),
-                achieved_gflops=achieved, peak_gflops=peak['gflops'],
-                dtype=_name(engine.dtype), fraction=achieved / peak['gflops'])
-
-
 def measure_naive(work: Workload, *, directions: Sequence[str], device, warmup: int, runs: int,
                   log) -> Dict:
     """The naive baseline in every direction (float32), and its round trip when both are run."""
@@ -560,8 +188,8 @@ def measure_naive(work: Workload, *, directions: Sequence[str], device, warmup: 
         engine = work.engine(naive, direction, device, torch.float32)
         windows = work.group(engine)
         log(f'naive {direction}: {len(windows)} window(s), {warmup} warm-up + {runs} timed runs')
-        direct[direction] = time_engine(engine, windows, work.sources(engine, windows), warmup,
-                                        runs)
+        direct[direction] = time_engine(engine, windows, work.sources(engine, windows),
+                                        warmup=warmup, runs=runs)
     result = dict(direct=direct)
     if set(directions) == {'down', 'up'}:
         result['roundtrip'] = roundtrip_fps(direct['down']['fps'], direct['up']['fps'],
@@ -575,7 +203,7 @@ def measure_model(bench: BenchModel, *, work: Workload, directions: Sequence[str
     """One model in every direction: directly (against ``naive``), its roofline, through the plugin
     (unless ``plugin_skip`` says why not), the round trip and, for steg in fp16/bf16, the
     precision."""
-    generator = bench.generator.to(device).eval()
+    generator = copy.deepcopy(bench.generator).to(device).eval()
     networks = {dt: copy.deepcopy(generator).to(dt) for dt in
                 {compute_dtype(d, dtype) for d in directions}}
     weights = None if plugin_skip else plugin_weights(bench, folder / 'model.safetensors')
@@ -590,11 +218,12 @@ def measure_model(bench: BenchModel, *, work: Workload, directions: Sequence[str
         sources = work.sources(engine, windows)
         log(f'{bench.label} {direction}: {len(windows)} window(s) of {len(windows[0].positions)} '
             f'frames, {warmup} warm-up + {runs} timed runs, then FLOPs (mmengine analyser)')
-        entry['direct'][direction] = stats = time_engine(engine, windows, sources, warmup, runs)
+        entry['direct'][direction] = stats = time_engine(engine, windows, sources,
+                                                         warmup=warmup, runs=runs)
         entry['ratios'][f'{direction}_model_to_naive'] = (stats['fps'] /
                                                           naive['direct'][direction]['fps'])
         entry['roofline'][direction] = roofline(engine, windows, sources, stats=stats,
-                                                peak=peak[_name(torch_dtype)])
+                                                peak=peak[dtype_name(torch_dtype)])
         if plugin_skip:
             entry['plugin'][direction] = dict(skipped=plugin_skip)
             continue
@@ -608,7 +237,7 @@ def measure_model(bench: BenchModel, *, work: Workload, directions: Sequence[str
         entry['roundtrip'] = model_roundtrip(entry, work=work, naive_fps=naive['roundtrip'])
     if dtype != 'fp32' and mode == 'steg':
         log(f'{bench.label} precision: round trip in {dtype} and in fp32')
-        entry['precision'] = precision_check(generator, work, device, dtype)
+        entry['precision'] = precision_check(generator, work, device=device, dtype=dtype)
     return entry
 
 
@@ -641,9 +270,9 @@ def run_benchmark(models: Sequence[str], *, size: str = '960x540', factors: str 
     benched = load_models(models, mode=mode)
     if mode == 'blind':
         log('blind mode: Upsample of ordinary LR only (blind models have no Downsample)')
-    dtypes = {_name(compute_dtype(d, dtype)): compute_dtype(d, dtype) for d in directions}
+    dtypes = {dtype_name(compute_dtype(d, dtype)): compute_dtype(d, dtype) for d in directions}
     workload = dict(work.describe(), mode=mode, dtype=dtype, device=str(device), threads=threads,
-                    warmup=warmup, runs=runs, **{f'{d}_dtype': _name(compute_dtype(d, dtype))
+                    warmup=warmup, runs=runs, **{f'{d}_dtype': dtype_name(compute_dtype(d, dtype))
                                                  for d in directions})
     result = dict(workload=workload,
                   system=dict(torch=torch.__version__, cpu_count=os.cpu_count(),
@@ -681,122 +310,6 @@ def measure_mvtools(work: Workload, *, vspipe: bool, threads: int, warmup: int, 
     log(f'mvtools: mv.FlowFPS to {SRC_FPS} fps in vspipe, {runs} run(s)')
     return time_mvtools(work, threads=threads, warmup=warmup, runs=runs,
                         group_frames=naive['direct']['up']['frames_per_run'], folder=folder)
-
-
-def _name(dtype: torch.dtype) -> str:
-    return str(dtype).replace('torch.', '')
-
-
-def roundtrip_fps(down_fps: float, up_fps: float, factor) -> float:
-    """HR frames/s of a round trip from the LR frames/s of the downsample and the HR frames/s of
-    the upsample (a downsample reads ``factor`` HR frames per LR frame)."""
-    return 1.0 / (1.0 / (down_fps * float(factor)) + 1.0 / up_fps)
-
-
-# -- the report -----------------------------------------------------------------------------------
-
-COLUMNS = ('model', 'path', 'direction', 'frames/s', 'Mpix/s', 'ms/window', 'FLOP/pixel',
-           'peak RSS MB', 'CUDA MB', 'ratio')
-
-
-def _fmt(value: Optional[float], spec: str) -> str:
-    return '-' if value is None else format(value, spec)
-
-
-def _flop(value: Optional[float]) -> str:
-    """FLOPs per pixel in k or M."""
-    if value is None:
-        return '-'
-    return f'{value / 1e6:.2f} M' if value >= 1e6 else f'{value / 1e3:.1f} k'
-
-
-def _times(value: Optional[float], what: str) -> str:
-    return '-' if value is None else f'{value:.3f} x {what}'
-
-
-def _row(model: str, path: str, direction: str, stats: Dict, *, flop: Optional[float] = None,
-         ratio: str = '-') -> str:
-    """One markdown table row; for ``stats`` with ``skipped``, the reason in place of figures."""
-    if 'skipped' in stats:
-        figures = [f"skipped: {stats['skipped']}"] + ['-'] * 6
-    else:
-        figures = [f"{stats['fps']:.3f}", _fmt(stats.get('mpix_per_s'), '.3f'),
-                   _fmt(stats.get('latency_per_window_ms'), '.1f'), _flop(flop),
-                   _fmt(stats.get('peak_rss_mb'), '.0f'),
-                   _fmt(stats.get('cuda_max_allocated_mb'), '.0f'), ratio]
-    return '| ' + ' | '.join([model, path, direction, *figures]) + ' |'
-
-
-def table_rows(result: Dict) -> List[str]:
-    """The naive baseline's rows, then each model's (every direct row followed by its plugin row,
-    then the round trip), then MVTools'."""
-    naive = result['naive']
-    rows = [_row('naive', 'direct', d, s) for d, s in naive['direct'].items()]
-    if 'roundtrip' in naive:
-        rows.append(_row('naive', 'direct', 'round trip', dict(fps=naive['roundtrip'])))
-    for m in result['models']:
-        for d, s in m['direct'].items():
-            flop, plug = m['roofline'][d]['flop_per_pixel'], m['plugin'][d]
-            rows.append(_row(m['label'], 'direct', d, s, flop=flop,
-                             ratio=_times(m['ratios'][f'{d}_model_to_naive'], 'naive')))
-            rows.append(_row(m['label'], 'plugin', d, plug, flop=flop,
-                             ratio=_times(plug.get('ratio_to_direct'), 'direct')))
-        if 'roundtrip' in m:
-            rt = m['roundtrip']
-            rows.append(_row(m['label'], 'direct', 'round trip', dict(fps=rt['direct']),
-                             flop=rt['flop_per_pixel'],
-                             ratio=_times(rt['model_to_naive'], 'naive')))
-            if 'plugin' in rt:
-                rows.append(_row(m['label'], 'plugin', 'round trip', dict(fps=rt['plugin']),
-                                 flop=rt['flop_per_pixel'],
-                                 ratio=_times(rt['plugin_to_direct'], 'direct')))
-    if 'mvtools' in result:
-        rows.append(_row('mvtools', 'vspipe', 'up', result['mvtools']))
-    return rows
-
-
-def model_notes(m: Dict, workload: Dict, peak: Dict) -> List[str]:
-    """A model's roofline, host memory and precision lines."""
-    lines = []
-    for direction, r in m['roofline'].items():
-        lines.append(f"- {m['label']} roofline {direction}: {r['flops_per_run'] / 1e9:.2f} GFLOP "
-                     f"per run, {r['achieved_gflops']:.2f} GFLOP/s of a measured peak of "
-                     f"{r['peak_gflops']:.1f} GFLOP/s ({r['dtype']} "
-                     f"{peak[r['dtype']]['matmul_n']}^2 matrix product): "
-                     f"{100 * r['fraction']:.2f}%")
-    for direction, s in m['direct'].items():
-        lines.append(f"- {m['label']} host memory {direction}: RSS after each run "
-                     + ' '.join(f'{x:.0f}' for x in s['rss_after_runs_mb'])
-                     + f" MB (growth {s['rss_growth_mb']:+.1f} MB)")
-    if 'precision' in m:
-        p = m['precision']
-        lines.append(f"- {m['label']} precision ({workload['dtype']} vs fp32, round trip of "
-                     f"{p['frames']} frames): RGB PSNR {p['psnr_low_db']:.3f} vs "
-                     f"{p['psnr_fp32_db']:.3f} dB (delta {p['delta_db']:+.4f} dB); "
-                     f"{workload['dtype']} output vs fp32 output {p['psnr_low_vs_fp32_db']:.2f} dB")
-    return lines
-
-
-def format_table(result: Dict) -> str:
-    """The results as markdown: the workload, the models, one table of every row with the ratios,
-    then the roofline, memory and precision of each model."""
-    w = result['workload']
-    lines = [f"{w['size'][0]}x{w['size'][1]} HR <-> {w['lr_size'][0]}x{w['lr_size'][1]} LR, "
-             f"factors {w['factors']['temporal']}x{w['factors']['spatial']:g}, {w['mode']} mode, "
-             f"batch {w['batch']}, {w['dtype']}, {w['device']}, {w['threads']} thread(s), median "
-             f"of {w['runs']} runs after {w['warmup']} warm-up", '']
-    lines += [f"- {m['label']}: {m['kind']}, {m['params'] / 1e6:.2f} M parameters"
-              f"{'' if m['trained_weights'] else ', untrained'}" for m in result['models']]
-    lines += ['', '| ' + ' | '.join(COLUMNS) + ' |', '|' + '---|' * len(COLUMNS),
-              *table_rows(result), '']
-    for m in result['models']:
-        lines += model_notes(m, w, result['peak'])
-    if 'fps' in result.get('mvtools', {}):
-        mv = result['mvtools']
-        per_run = ' '.join(f'{x:.3f}' for x in mv['fps_per_run'])
-        lines.append(f"- mvtools: frames/s per run {per_run} on {w['threads']} VapourSynth "
-                     f"thread(s); MVTOOLS_SETTINGS {json.dumps(mv['settings'])}")
-    return '\n'.join(lines)
 
 
 # -- command line ---------------------------------------------------------------------------------

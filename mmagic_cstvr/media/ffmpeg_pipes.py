@@ -39,6 +39,15 @@ RGB_PIX_FMTS = ('gbrp',)
 SAMPLES = {'f32': ('gbrpf32le', 'grayf32le', np.float32), 'u8': ('gbrp', 'gray', np.uint8)}
 
 
+def muxer_for(path: Path) -> str:
+    """The ffmpeg muxer of an output file, by its suffix; :class:`ValueError` for an unknown one."""
+    muxer = MUXERS.get(Path(path).suffix.lower())
+    if muxer is None:
+        raise ValueError(f'unknown output container {Path(path).suffix!r}; use one of '
+                         f'{", ".join(sorted(MUXERS))}')
+    return muxer
+
+
 def encoder_defaults(direction: str) -> Dict[str, object]:
     """``crf`` and ``pix_fmt`` when none is given: a downsample is the clip to transmit, kept at
     4:4:4 with a low CRF; everything else is for viewing."""

@@ -9,6 +9,7 @@ which is what :mod:`mmagic_cstvr.archs.implicit_sampler` consumes.
 from __future__ import annotations
 
 import math
+import re
 from typing import Tuple
 
 import torch
@@ -38,3 +39,12 @@ def scaled_size(size: Tuple[int, int], scale: float) -> Tuple[int, int]:
     frame at spatial factor ``scale``)."""
     scale = check_scale(scale)
     return tuple(max(1, int(math.floor(s / scale + 0.5))) for s in size)
+
+
+def parse_size(text: str, name: str = 'size') -> Tuple[int, int]:
+    """``'960x540'`` (width x height) -> (height, width); :class:`ValueError` naming ``name`` for
+    anything else or a side below 1."""
+    m = re.fullmatch(r'\s*(\d+)\s*[xX]\s*(\d+)\s*', text)
+    if not m or int(m.group(1)) < 1 or int(m.group(2)) < 1:
+        raise ValueError(f'{name} must be WxH with positive sides, like 1920x1080; got {text!r}')
+    return int(m.group(2)), int(m.group(1))

@@ -26,6 +26,13 @@ FractionLike = Union[int, float, str, Fraction, Tuple[int, int]]
 MAX_DENOMINATOR = 1001 * 1000
 
 
+def fraction_text(value: Fraction) -> str:
+    """``Fraction(30000, 1001)`` -> ``'30000/1001'``, ``Fraction(30)`` -> ``'30'``."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f'{value.numerator}/{value.denominator}'
+
+
 def as_fraction(value: FractionLike, name: str = 'value') -> Fraction:
     """Turn ``value`` into a positive, finite :class:`Fraction` or raise ``ValueError``.
 
