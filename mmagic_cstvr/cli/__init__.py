@@ -14,9 +14,7 @@ Subcommands:
   benchmark   frames/s, latency, memory and roofline of Downsample/Upsample against the naive
               baseline, directly and through vspipe (mmagic_cstvr/cli/benchmark.py)
   codec-sweep round-trip quality with a real codec between Downsample and Upsample
-              (mmagic_cstvr/evaluation/codec_sweep.py)
-
-More subcommands come with the plugin, training and inference issues.
+              (mmagic_cstvr/cli/codec_sweep.py)
 """
 from __future__ import annotations
 
@@ -102,13 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     from .resample import add_parsers
 
     add_parsers(sub)
-    from ..evaluation.codec_sweep import add_parser as add_codec_sweep_parser
     from ..evaluation.harness import add_parser as add_eval_parser
     from ..evaluation.report import add_parser as add_report_parser
 
     add_eval_parser(sub)
     add_report_parser(sub)
     from .benchmark import add_parser as add_benchmark_parser
+    from .codec_sweep import add_parser as add_codec_sweep_parser
 
     add_benchmark_parser(sub)
     add_codec_sweep_parser(sub)
