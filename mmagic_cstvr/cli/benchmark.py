@@ -23,6 +23,9 @@ The round trip's rate (HR frames/s) follows from the two directions: a downsampl
 ``mode='blind'`` benchmarks blind models (``BlindResampler``): they have no Downsample, so only the
 Upsample of ordinary LR is measured; with a time-only factor pair (spatial factor 1) MVTools'
 frame-rate conversion (:mod:`~mmagic_cstvr.archs.mvtools_baseline`) is timed in ``vspipe`` too.
+
+The measurements, the vspipe scripts and the table are :mod:`mmagic_cstvr.evaluation.speed`; this
+module reads the options, loads and checks the models and runs the measurements in order.
 """
 from __future__ import annotations
 
