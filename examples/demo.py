@@ -50,8 +50,8 @@ def vspipe_to_file(script: str, args: dict, out: Path, encode: list) -> None:
 
 def encode_decode(frames: np.ndarray, fps: Fraction, out: Path) -> np.ndarray:
     """Encode (T, H, W, 3) uint8 RGB frames with the transmitted clip's settings, decode them back."""
-    from mmagic_cstvr.ffmpeg_pipes import planar, raw_input_args
-    from mmagic_cstvr.video_io import read_source
+    from mmagic_cstvr.media.ffmpeg_pipes import planar, raw_input_args
+    from mmagic_cstvr.media.readers import read_source
     h, w = frames.shape[1:3]
     subprocess.run([str(BIN / 'ffmpeg'), '-v', 'error', '-y', *raw_input_args(w, h, fps, 'u8'),
                     *ENCODE_LR, str(out)], input=b''.join(planar(f) for f in frames), check=True)
@@ -61,8 +61,8 @@ def encode_decode(frames: np.ndarray, fps: Fraction, out: Path) -> np.ndarray:
 def ordinary_lr(src: np.ndarray) -> np.ndarray:
     """The naive cascade's transmitted frames: frame dropping + antialiased bicubic, 8 bit."""
     from mmagic_cstvr.archs import reference_lr
-    from mmagic_cstvr.colour import frames_to_video, video_to_frames
-    from mmagic_cstvr.timeline import training_positions
+    from mmagic_cstvr.structures.colour import frames_to_video, video_to_frames
+    from mmagic_cstvr.structures.timeline import training_positions
     size = (src.shape[1] // SCALE, src.shape[2] // SCALE)
     return video_to_frames(reference_lr(frames_to_video(src), training_positions(len(src), 2)[0], size))
 
@@ -70,8 +70,8 @@ def ordinary_lr(src: np.ndarray) -> np.ndarray:
 def naive_upsample(lr: np.ndarray, n: int, size) -> np.ndarray:
     """The naive cascade's restored frames from (decoded) transmitted frames."""
     from mmagic_cstvr.archs import NaiveResampler
-    from mmagic_cstvr.colour import frames_to_video, video_to_frames
-    from mmagic_cstvr.timeline import training_positions
+    from mmagic_cstvr.structures.colour import frames_to_video, video_to_frames
+    from mmagic_cstvr.structures.timeline import training_positions
     hr_pos = training_positions(n, 2)[1]
     return video_to_frames(NaiveResampler().upsample(frames_to_video(lr), size, hr_pos, 0.5))
 
@@ -94,8 +94,8 @@ def main() -> int:
     parser.add_argument('--out', default='outputs/demo', help='output folder')
     args = parser.parse_args()
     from mmagic_cstvr.evaluation import psnr, ssim
-    from mmagic_cstvr.video_io import read_source
-    from mmagic_cstvr.weights import resolve
+    from mmagic_cstvr.media.readers import read_source
+    from mmagic_cstvr.engine.weights import resolve
 
     resolve(args.model)  # a clear error now rather than inside vspipe
     out = Path(args.out).resolve()

@@ -1,10 +1,10 @@
 """cstvr: continuous space-time video resampling with invertible motion steganography.
 
-Importing the package applies the OpenMMLab stack fixes of :mod:`mmagic_cstvr.compat` and nothing
-heavier; :func:`register_all_modules` registers the model, losses and datasets in mmagic's registries
-(configs do it through ``custom_imports``; the train/test tools call it).
+Importing the package applies the OpenMMLab stack fixes of :mod:`mmagic_cstvr.utils.compat` and
+nothing heavier; :func:`register_all_modules` registers the model, losses and datasets in mmagic's
+registries (configs do it through ``custom_imports``; the train/test tools call it).
 """
-from . import compat
+from .utils import compat
 
 compat.apply()
 

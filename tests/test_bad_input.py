@@ -11,9 +11,9 @@ import pytest
 
 import vs_testlib as lib
 from mmagic_cstvr.apis import CSTVRInferencer
-from mmagic_cstvr.media_probe import DAMAGED_HINT, FfmpegError, probe
-from mmagic_cstvr.targets import CstvrError
-from mmagic_cstvr.weights import WeightsError
+from mmagic_cstvr.media.probe import DAMAGED_HINT, FfmpegError, probe
+from mmagic_cstvr.engine.targets import CstvrError
+from mmagic_cstvr.engine.weights import WeightsError
 
 vs = pytest.importorskip('vapoursynth')
 
@@ -142,7 +142,7 @@ def test_bad_factors_exit_2_naming_the_value(assets, tmp_path, capsys, backend, 
 @pytest.fixture
 def four_gib(monkeypatch):
     """The machine has 4 GiB free (so the checks below do not depend on this machine)."""
-    import mmagic_cstvr.runtime as runtime
+    import mmagic_cstvr.engine.runtime as runtime
     monkeypatch.setattr(runtime, 'available_host_memory', lambda: 4 << 30)
 
 

@@ -154,7 +154,7 @@ def test_benchmark_tool_config_bf16_precision(tmp_path):
     (['nosuchmodel'], 'neither a shipped model'),
     (['steg', 'nosuchmodel'], "'nosuchmodel' is neither a shipped model"),  # checked before timing
     (['steg', '--mode', 'blind'], "--mode blind needs blind models (BlindResampler), but 'steg'"),
-    (['blind'], "'blind' is a blind model, which has no Downsample: benchmark it with --mode"),
+    (['blind'], "'blind' is a blind model, which has no learned Downsample: benchmark it with"),
     (['blind', '--mode', 'blind', '--only', 'down'], '--mode blind measures Upsample only'),
 ])
 def test_benchmark_bad_input_names_the_fix(args, message):

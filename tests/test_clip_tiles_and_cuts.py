@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from mmagic_cstvr.clip_resampler import ClipResampler, tile_spans
-from mmagic_cstvr.timeline import TimeMap, plan_windows
-from mmagic_cstvr.weights import build_generator
+from mmagic_cstvr.engine.clip_resampler import ClipResampler, tile_spans
+from mmagic_cstvr.structures.timeline import TimeMap, plan_windows
+from mmagic_cstvr.engine.weights import build_generator
 
 STEG = dict(type='CSTVRResampler', down=dict(channels=8, blocks=1, hidden=16, stem_shuffle=2),
             imsm=dict(cells=1, growth=4),

@@ -8,10 +8,11 @@ import pytest
 import torch
 
 from mmagic_cstvr.archs import CodecProxy, CSTVRResampler
-from mmagic_cstvr.colour import from_uint8
-from mmagic_cstvr.ffmpeg_pipes import ONE_SLICE, decode_filter, encode_filter, planar, raw_input_args
-from mmagic_cstvr.media_probe import find_ffmpeg
+from mmagic_cstvr.structures.colour import from_uint8
 from mmagic_cstvr.evaluation.metrics import psnr
+from mmagic_cstvr.media.ffmpeg_pipes import (ONE_SLICE, decode_filter, encode_filter, planar,
+                                             raw_input_args)
+from mmagic_cstvr.media.probe import find_ffmpeg
 
 TINY = dict(down=dict(channels=8, blocks=1, hidden=16, stem_shuffle=2), imsm=dict(cells=1, growth=4),
             up=dict(channels=8, blocks=1, growth=4, fuse=4, hidden=16))

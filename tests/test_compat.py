@@ -1,5 +1,5 @@
-"""Each fix of mmagic_cstvr.compat, on the real stack (torchvision 0.28 CUDA wheel next to CPU torch,
-numpy 2, mmcv-lite, torch >= 2.6 with weights_only loading)."""
+"""Each fix of mmagic_cstvr.utils.compat, on the real stack (torchvision 0.28 CUDA wheel next to CPU
+torch, numpy 2, mmcv-lite, torch >= 2.6 with weights_only loading)."""
 import pickle
 import subprocess
 import sys
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import mmagic_cstvr  # noqa: F401  (applies the fixes)
-from mmagic_cstvr import compat
+from mmagic_cstvr.utils import compat
 
 
 def run_fresh(code: str) -> subprocess.CompletedProcess:

@@ -4,9 +4,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmagic_cstvr.colour import from_uint8, quantize, rgb_to_y, to_uint8
-from mmagic_cstvr.lattice import check_scale, pixel_centres, scaled_size
-from mmagic_cstvr.padding import crop_to, pad_to_multiple, padded_size
+from mmagic_cstvr.structures.colour import from_uint8, quantize, rgb_to_y, to_uint8
+from mmagic_cstvr.structures.lattice import check_scale, pixel_centres, scaled_size
+from mmagic_cstvr.structures.padding import crop_to, pad_to_multiple, padded_size
 
 
 def test_uint8_rounds_to_nearest_level():

@@ -11,7 +11,8 @@ import mmagic_cstvr
 mmagic_cstvr.register_all_modules()
 from mmagic.registry import DATASETS  # noqa: E402
 
-from mmagic_cstvr.datasets.footage import detect_cuts, expand_sources, load_footage  # noqa: E402
+from mmagic_cstvr.datasets.footage import detect_cuts, load_footage  # noqa: E402
+from mmagic_cstvr.media.readers import expand_sources  # noqa: E402
 
 FFMPEG = Path(sys.executable).parent / 'ffmpeg'
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mmagic_cstvr.video_io import clip_fps, open_video
+from mmagic_cstvr.media.probe import probe
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -18,8 +18,9 @@ def test_demo_round_trip_of_the_sample_clip(tmp_path):
     for name, frames, fps, size in (('transmitted_12fps_160x90.mp4', 24, 12, (160, 90)),
                                     ('restored_24fps_640x360.mp4', 48, 24, (640, 360)),
                                     ('upsampled_59.94fps_640x360.mp4', 120, '60000/1001', (640, 360))):
-        clip = open_video(tmp_path / name)
-        assert (clip.num_frames, str(clip_fps(clip)), (clip.width, clip.height)) == (frames, str(fps), size)
+        info = probe(tmp_path / name)
+        assert (info.num_frames, str(info.fps), (info.width, info.height)) == \
+            (frames, str(fps), size)
     assert metrics['upsampled_59.94fps_frames'] == 120
     assert 15 < metrics['psnr_rgb']['naive'] < 60 and 15 < metrics['psnr_rgb']['ours'] < 60
     assert (tmp_path / 'side_by_side.png').stat().st_size > 10_000

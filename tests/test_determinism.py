@@ -12,8 +12,8 @@ RUN = textwrap.dedent('''
     import hashlib, json, sys
     import numpy as np, torch
     torch.set_num_threads(int(sys.argv[1]))
-    from mmagic_cstvr.clip_resampler import ClipResampler
-    from mmagic_cstvr.weights import load_generator
+    from mmagic_cstvr.engine.clip_resampler import ClipResampler
+    from mmagic_cstvr.engine.weights import load_generator
     hr = np.random.default_rng(0).random((9, 72, 96, 3), dtype=np.float32)
     engine = ClipResampler(load_generator('steg'), 'down', 30, 15, 9, (18, 24))
     digests = []

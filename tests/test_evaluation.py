@@ -5,9 +5,10 @@ import torch
 import torch.nn.functional as F
 
 from mmagic_cstvr.archs import FlowResampler, NaiveResampler
-from mmagic_cstvr.evaluation import eval_windows, evaluate_clip, psnr, ssim, summarise
+from mmagic_cstvr.evaluation import evaluate_clip, psnr, ssim, summarise
 from mmagic_cstvr.evaluation.harness import parse_factors
-from mmagic_cstvr.video_io import read_frame_folder
+from mmagic_cstvr.media.readers import read_frame_folder
+from mmagic_cstvr.structures.timeline import eval_windows
 from shared_data import SHARED, needs_shared_data
 
 

@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from mmagic_cstvr.fast_conv import use_onednn_conv3d
-from mmagic_cstvr.weights import build_generator
+from mmagic_cstvr.engine.fast_conv import use_onednn_conv3d
+from mmagic_cstvr.engine.weights import build_generator
 
 pytestmark = pytest.mark.skipif(not torch.backends.mkldnn.is_available(), reason='no oneDNN')
 

@@ -1,5 +1,6 @@
-"""The fixed glibc mmap threshold (``mmagic_cstvr.host_allocator``): freed window-sized blocks go
-back to the system. Each case runs in a fresh interpreter, since the setting is per process."""
+"""The fixed glibc mmap threshold (``mmagic_cstvr.engine.host_allocator``): freed window-sized
+blocks go back to the system. Each case runs in a fresh interpreter, since the setting is per
+process."""
 import platform
 import subprocess
 import sys
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != 'glibc',
 # tensors are; prints the resident memory the loop leaves behind, in MiB.
 CHURN = '''
 import re, torch
-from mmagic_cstvr.host_allocator import fix_mmap_threshold
+from mmagic_cstvr.engine.host_allocator import fix_mmap_threshold
 def rss():
     return int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) / 1024
 applied = {setup}
@@ -46,7 +47,7 @@ def test_freed_blocks_return_to_the_system():
 
 def test_a_clip_resampler_fixes_the_threshold():
     # only the engine is built here: the resident memory left behind shows whether it set the threshold
-    setup = ("__import__('mmagic_cstvr.clip_resampler', fromlist=['x']).ClipResampler("
+    setup = ("__import__('mmagic_cstvr.engine.clip_resampler', fromlist=['x']).ClipResampler("
              "__import__('mmagic_cstvr.archs', fromlist=['x']).NaiveResampler(), 'up', 24, 60, 4, "
              "(8, 8)) is not None")
     _, fixed = churn(setup)

@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from mmagic_cstvr.archs import ImplicitSampler3D, trilinear_sample
-from mmagic_cstvr.lattice import pixel_centres
+from mmagic_cstvr.structures.lattice import pixel_centres
 
 
 def _coords(src, dst):

@@ -9,8 +9,8 @@ import torch
 
 import vs_testlib as lib
 from mmagic_cstvr.apis import CSTVRInferencer
-from mmagic_cstvr.media_probe import FfmpegError, probe
-from mmagic_cstvr.timeline import TimeMap
+from mmagic_cstvr.media.probe import FfmpegError, probe
+from mmagic_cstvr.structures.timeline import TimeMap
 
 NTSC, FILM, NTSC60 = Fraction(30000, 1001), Fraction(24000, 1001), Fraction(60000, 1001)
 
@@ -105,9 +105,9 @@ def test_upsample_restores_the_recorded_source(lr, steg, tmp_path):
 
 
 def test_stream_reads_lazily_and_equals_the_whole_clip(assets):
-    from mmagic_cstvr.clip_resampler import ClipResampler
-    from mmagic_cstvr.window_stream import resample_stream
-    from mmagic_cstvr.weights import load_generator
+    from mmagic_cstvr.engine.clip_resampler import ClipResampler
+    from mmagic_cstvr.engine.window_stream import resample_stream
+    from mmagic_cstvr.engine.weights import load_generator
     gen = load_generator(assets['steg'])
     rng = np.random.default_rng(0)
     src = rng.random((40, 16, 16, 3), dtype=np.float32)
@@ -141,8 +141,10 @@ def test_stream_reads_lazily_and_equals_the_whole_clip(assets):
     ('tall.mp4', ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'scale=320:180']),
 ])
 def test_decoded_clip_equals_the_vapoursynth_source(vs_core, tmp_path, name, encode):
-    """Both front ends read the same clip: frame count, frame rate, size and float RGB."""
-    from mmagic_cstvr.ffmpeg_pipes import FrameReader
+    """Both front ends read the same clip: frame count, frame rate, size, float RGB, and the 8-bit
+    RGB that training and evaluation read (:func:`~mmagic_cstvr.media.readers.read_video`)."""
+    from mmagic_cstvr.media.ffmpeg_pipes import FrameReader
+    from mmagic_cstvr.media.readers import read_video
     from vs_cstvr.pipeline import open_rgb
     path = tmp_path / name
     subprocess.run([lib.tool('ffmpeg'), '-v', 'error', '-f', 'lavfi', '-i',
@@ -160,6 +162,11 @@ def test_decoded_clip_equals_the_vapoursynth_source(vs_core, tmp_path, name, enc
     ours = np.stack(list(FrameReader(lib.tool('ffmpeg'), info, info.matrix())))
     theirs = np.stack([np.stack([np.asarray(f[p]) for p in range(3)], -1) for f in clip.frames()])
     assert np.array_equal(ours, theirs)
+    frames, fps = read_video(path)
+    clip24 = open_rgb(str(path), fmt='RGB24')[0]
+    assert fps == Fraction(clip24.fps) and frames.dtype == np.uint8
+    assert np.array_equal(frames, np.stack([np.stack([np.asarray(f[p]) for p in range(3)], -1)
+                                            for f in clip24.frames()]))
 
 
 @pytest.mark.parametrize('sample', ['u8', 'f32'])
@@ -168,8 +175,8 @@ def test_output_conversions_equal_vapoursynth_resize(vs_core, sample):
     tall enough that zscale would cut them into slices)."""
     import vapoursynth as vs
 
-    from mmagic_cstvr.ffmpeg_pipes import (ONE_SLICE, RGB_PIX_FMTS, YUV_PIX_FMTS, encode_filter,
-                                           planar, raw_input_args)
+    from mmagic_cstvr.media.ffmpeg_pipes import (ONE_SLICE, RGB_PIX_FMTS, YUV_PIX_FMTS,
+                                                 encode_filter, planar, raw_input_args)
     from vs_cstvr.pipeline import for_output
     h, w, n = 180, 320, 3
     rng = np.random.default_rng(1)
@@ -253,7 +260,7 @@ def test_command_backends_write_the_same_frames(vs_core, assets, tmp_path, name,
 def test_registered_and_built_from_config_or_embedded_config(assets, lr, tmp_path):
     from mmengine.registry import INFERENCERS
     assert INFERENCERS.get('CSTVRInferencer') is CSTVRInferencer
-    from mmagic_cstvr.weights import WeightsError, read_weights
+    from mmagic_cstvr.engine.weights import WeightsError, read_weights
     _, state, cfg = read_weights(assets['steg'])
     config = tmp_path / 'cfg.py'
     config.write_text(f'model = dict(generator={cfg!r})\n')
@@ -292,7 +299,7 @@ def test_unknown_encoder_and_bad_requests(steg, assets, tmp_path):
     with pytest.raises(FfmpegError, match="Unknown encoder 'nosuchcodec'"):
         steg(video=assets['ntsc'], result_out_dir=out, codec='nosuchcodec')
     assert not out.exists() and not (tmp_path / 'o.mkv.partial').exists()
-    from mmagic_cstvr.targets import CstvrError
+    from mmagic_cstvr.engine.targets import CstvrError
     for kw, message in ((dict(fps=60), 'cannot raise the frame rate'),
                         (dict(fps='abc'), 'fps must be a number'),
                         (dict(direction='sideways'), 'direction must be'),
@@ -307,7 +314,7 @@ def test_unknown_encoder_and_bad_requests(steg, assets, tmp_path):
 
 
 def test_missing_ffmpeg_is_named(steg, assets, tmp_path, monkeypatch):
-    import mmagic_cstvr.media_probe as media_probe
+    import mmagic_cstvr.media.probe as media_probe
     monkeypatch.setattr(media_probe, 'find_ffmpeg', lambda: None)
     with pytest.raises(FfmpegError, match='ffmpeg not found'):
         steg(video=assets['ntsc'], result_out_dir=tmp_path / 'o.mkv')

@@ -10,8 +10,8 @@ from mmagic_cstvr.archs import BlindResampler, CSTVRResampler
 from mmagic_cstvr.archs.classical import blend_frames, reference_lr, resize_frames
 from mmagic_cstvr.archs.motion import (MotionPlan, backward_warp, dis_flow, grey_uint8,
                                        occlusion_aware_blend)
-from mmagic_cstvr.padding import pad_to_multiple
-from mmagic_cstvr.timeline import TimeMap, plan_windows
+from mmagic_cstvr.structures.padding import pad_to_multiple
+from mmagic_cstvr.structures.timeline import TimeMap, plan_windows
 
 TINY_V3 = dict(design='lr-grid', down=dict(channels=8, frame_blocks=1, blocks=1), imsm=dict(cells=1, growth=4),
                up=dict(channels=8, frame_blocks=1, blocks=1))

@@ -7,7 +7,7 @@ import torch
 from mmengine import Config
 
 from mmagic_cstvr.archs import BlindResampler, CSTVRResampler
-from mmagic_cstvr.timeline import TimeMap, plan_windows
+from mmagic_cstvr.structures.timeline import TimeMap, plan_windows
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import vs_testlib as lib
-from mmagic_cstvr.weights import WeightsError, load_generator
+from mmagic_cstvr.engine.weights import WeightsError, load_generator
 
 HINT = 'tools/export_weights.py'
 
@@ -109,6 +109,6 @@ def test_benchmark_refuses_pickles(evil):
 
 def test_safetensors_named_like_a_checkpoint_still_loads(tmp_path):
     """The content decides: a safetensors file called model.pth is not mistaken for a pickle."""
-    from mmagic_cstvr.weights import build_generator, save_weights
+    from mmagic_cstvr.engine.weights import build_generator, save_weights
     path = save_weights(build_generator(lib.STEG), lib.STEG, tmp_path / 'model.pth')
     assert load_generator(path).mode == 'steg'

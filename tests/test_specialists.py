@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mmagic_cstvr.archs import BlindResampler, CSTVRResampler, DownNet, LRDownNet, SpecialistSet
-from mmagic_cstvr.weights import (WeightsError, build_generator, fit_member, load_generator,
+from mmagic_cstvr.engine.weights import (WeightsError, build_generator, fit_member, load_generator,
                                   read_weights, save_weights)
 
 ROOT = Path(__file__).resolve().parents[1]

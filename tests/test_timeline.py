@@ -3,7 +3,7 @@ from fractions import Fraction
 
 import pytest
 
-from mmagic_cstvr.timeline import (TimeMap, as_fraction, plan_windows, round_half_up,
+from mmagic_cstvr.structures.timeline import (TimeMap, as_fraction, plan_windows, round_half_up,
                                    training_positions, window_for_frame)
 
 NTSC_FILM = Fraction(24000, 1001)

@@ -81,7 +81,7 @@ def test_init_weights_starts_the_generator_from_shipped_weights(tmp_path):
     """With a learning rate of zero, two fine-tuning steps from ``steg`` leave its weights as they
     were: the checkpoint's generator is exactly the shipped file."""
     import torch
-    from mmagic_cstvr.weights import members, read_weights
+    from mmagic_cstvr.engine.weights import members, read_weights
     work = tmp_path / 'ft'
     log = _run([sys.executable, REPO / 'tools' / 'train.py', REPO / 'configs' / 'cstvr_tiny.py',
                 '--init-weights', 'steg', *_quick(2, work), 'optim_wrapper.optimizer.lr=0',

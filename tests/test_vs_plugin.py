@@ -74,9 +74,9 @@ def test_namespace_and_typed_signatures(core):
 # -- pixels: plugin == ClipResampler, random access == sequential ---------------------------------
 
 def test_plugin_pixels_equal_clip_resampler(core, rgb, assets):
-    from mmagic_cstvr.clip_resampler import ClipResampler
-    from mmagic_cstvr.colour import to_uint8
-    from mmagic_cstvr.weights import load_generator
+    from mmagic_cstvr.engine.clip_resampler import ClipResampler
+    from mmagic_cstvr.structures.colour import to_uint8
+    from mmagic_cstvr.engine.weights import load_generator
 
     gen = load_generator(assets['steg'])
     hr = stack(frames_of(rgb))
@@ -293,7 +293,7 @@ def test_upsample_errors(core, rgb, assets, kw, message):
 def test_default_models_and_unknown_names(core, rgb):
     """Without model=, blind mode uses the shipped 'blind' model (and steg mode 'steg'); an unknown
     name names the fix."""
-    from mmagic_cstvr.weights import shipped_models
+    from mmagic_cstvr.engine.weights import shipped_models
     shipped = shipped_models()
     assert {'steg', 'blind'} <= set(shipped)
     lr = core.resize.Bicubic(rgb[:4], width=32, height=24)

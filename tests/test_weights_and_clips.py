@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmagic_cstvr.clip_resampler import ClipResampler
-from mmagic_cstvr.weights import WeightsError, build_generator, load_generator, save_weights
+from mmagic_cstvr.engine.clip_resampler import ClipResampler
+from mmagic_cstvr.engine.weights import WeightsError, build_generator, load_generator, save_weights
 
 TINY = dict(type='CSTVRResampler',
             down=dict(channels=8, blocks=1, hidden=16, stem_shuffle=2),

@@ -50,7 +50,7 @@ def build_plugin() -> Path:
 
 def make_model(cfg: dict, path: Path, seed: int = 0) -> Path:
     """A tiny model whose weights are moved off their initialisation, so pixels depend on them."""
-    from mmagic_cstvr.weights import build_generator, save_weights
+    from mmagic_cstvr.engine.weights import build_generator, save_weights
     torch.manual_seed(seed)
     gen = build_generator(cfg)
     with torch.no_grad():

@@ -10,13 +10,14 @@ which runs at the same speed), as in ``CONFIG [CHECKPOINT]``. Several models are
 side against one naive baseline. Prints frames/s, megapixels/s, latency per window, FLOPs per
 output pixel and peak memory of each model, the naive baseline and the VapourSynth plugin (vspipe),
 the roofline fraction and, for fp16/bf16, the PSNR against fp32. ``--mode blind``: blind models,
-Upsample only, and with TIMEx1 factors MVTools in vspipe. See mmagic_cstvr/benchmark.py.
+Upsample only, and with TIMEx1 factors MVTools in vspipe. See mmagic_cstvr/cli/benchmark.py and
+mmagic_cstvr/evaluation/speed/.
 """
 import argparse
 import sys
 
 import mmagic_cstvr  # noqa: F401  (compatibility fixes first)
-from mmagic_cstvr.benchmark import add_arguments, main
+from mmagic_cstvr.cli.benchmark import add_arguments, main
 
 if __name__ == '__main__':
     parser = add_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))

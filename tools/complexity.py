@@ -13,7 +13,7 @@ import mmagic_cstvr  # noqa: F401  (compatibility fixes first)
 from mmengine import Config
 
 from mmagic_cstvr.evaluation.report import macs_per_output_pixel
-from mmagic_cstvr.weights import build_generator
+from mmagic_cstvr.engine.weights import build_generator
 
 DEFAULT = ['cstvr_tiny', 'cstvr-blind_tiny', 'cstvr-steg-v3_lrgrid48_sam2-2x4',
            'cstvr-blind-v3_lrgrid48_sam2-2x4', 'cstvr-steg-v3_lrgrid48_sam2-tx1',

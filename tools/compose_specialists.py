@@ -12,7 +12,7 @@ import argparse
 import mmagic_cstvr  # noqa: F401  (compatibility fixes first)
 
 from mmagic_cstvr.evaluation.harness import parse_factors
-from mmagic_cstvr.weights import build_generator, export_weights, fit_weights, read_weights
+from mmagic_cstvr.engine.weights import build_generator, export_weights, fit_weights, read_weights
 
 
 def member_cfg(path) -> dict:

@@ -5,7 +5,7 @@
 The file carries the generator's config, so ``load_generator(OUT)``, ``core.cstvr.*(model=OUT)``
 and ``cstvr ... --model OUT`` need nothing else. The checkpoint is one this project's training
 wrote; it is read with ``weights_only=True`` (the exact classes mmengine stores are allowed by
-:mod:`mmagic_cstvr.compat`).
+:mod:`mmagic_cstvr.utils.compat`).
 """
 import argparse
 
@@ -14,7 +14,7 @@ import torch
 import mmagic_cstvr  # noqa: F401  (compatibility fixes first)
 from mmengine import Config
 
-from mmagic_cstvr.weights import build_generator, export_weights
+from mmagic_cstvr.engine.weights import build_generator, export_weights
 
 
 def main():

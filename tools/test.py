@@ -13,7 +13,7 @@ Also run by ``mim test mmagic_cstvr CONFIG --checkpoint CHECKPOINT ...``.
 import argparse
 
 import mmagic_cstvr  # noqa: F401  (first: applies the compatibility fixes before mmengine/mmagic)
-from mmagic_cstvr.runner_setup import add_common_arguments, build_runner, load_config, parse
+from mmagic_cstvr.utils.runner_setup import add_common_arguments, build_runner, load_config, parse
 
 
 def parse_args():
@@ -58,7 +58,7 @@ def trained_weights(checkpoint):
     fix."""
     if checkpoint in (None, "none"):
         return None
-    from mmagic_cstvr.weights import WeightsError, load_generator, read_weights
+    from mmagic_cstvr.engine.weights import WeightsError, load_generator, read_weights
 
     try:
         load_generator(checkpoint)  # the whole file must load, not only the member tested
@@ -77,7 +77,7 @@ def load_generator_weights(runner, trained, checkpoint):
             raise SystemExit(f"{type(model.generator).__name__} has learned parameters: "
                              "pass a CHECKPOINT (.safetensors or a shipped model name)")
         return
-    from mmagic_cstvr.weights import WeightsError, fit_member
+    from mmagic_cstvr.engine.weights import WeightsError, fit_member
 
     path, state, cfg = trained
     try:

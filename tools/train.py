@@ -12,7 +12,7 @@ Also run by ``mim train mmagic_cstvr CONFIG ...`` (the installed package carries
 import argparse
 
 import mmagic_cstvr  # noqa: F401  (first: applies the compatibility fixes before mmengine/mmagic)
-from mmagic_cstvr.runner_setup import add_common_arguments, build_runner, load_config, parse
+from mmagic_cstvr.utils.runner_setup import add_common_arguments, build_runner, load_config, parse
 
 
 def parse_args():
@@ -55,7 +55,7 @@ def init_generator(runner, model: str) -> None:
     a file of several networks, the first that fits (a specialist set's general network or one
     of its specialists)."""
     from mmengine.model import is_model_wrapper
-    from mmagic_cstvr.weights import fit_member, read_weights
+    from mmagic_cstvr.engine.weights import fit_member, read_weights
     path, state, cfg = read_weights(model)
     editor = runner.model.module if is_model_wrapper(runner.model) else runner.model
     member = fit_member(editor.generator, state, cfg, path)

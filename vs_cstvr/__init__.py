@@ -2,13 +2,13 @@
 
 A small native plugin (``cstvr_plugin.c``, built and installed by ``python -m vs_cstvr.build``)
 registers the ``cstvr`` namespace and hands every call to :mod:`vs_cstvr.dispatch`. The filters are
-built in Python on top of :class:`mmagic_cstvr.clip_resampler.ClipResampler`, the engine the other
-front ends share:
+built in Python on top of :class:`mmagic_cstvr.engine.clip_resampler.ClipResampler`, the engine the
+other front ends share:
 
 - :mod:`vs_cstvr.dispatch`: the hand-over from the C plugin (arguments in, clip or error out);
 - :mod:`vs_cstvr.params`: argument checks (the target geometry they describe is worked out by
-  :mod:`mmagic_cstvr.targets`, shared with the ffmpeg inferencer);
-- :mod:`mmagic_cstvr.runtime`: device, precision and the loaded-model cache (shared too);
+  :mod:`mmagic_cstvr.engine.targets`, shared with the ffmpeg inferencer);
+- :mod:`mmagic_cstvr.engine.runtime`: device, precision and the loaded-model cache (shared too);
 - :mod:`vs_cstvr.frames`: VapourSynth frames <-> numpy, and frame properties;
 - :mod:`vs_cstvr.cache`: the bounded cache of computed windows;
 - :mod:`vs_cstvr.filters`: the output clip (FrameEval + ModifyFrame per frame, window by window).

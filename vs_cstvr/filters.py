@@ -6,9 +6,9 @@ frames are served in parallel) that either writes the already computed pixels of
 or first requests the group's source frames, runs the network on the group
 (:meth:`ClipResampler.run`, the engine every front end shares) and caches the result.
 
-- Windows come from :func:`mmagic_cstvr.timeline.plan_windows` for the whole clip; ``batch`` windows
-  form a group, computed in one call. A group depends on its source frames alone, so any frame can
-  be asked for in any order and gets the pixels of a sequential pass.
+- Windows come from :func:`mmagic_cstvr.structures.timeline.plan_windows` for the whole clip;
+  ``batch`` windows form a group, computed in one call. A group depends on its source frames alone,
+  so any frame can be asked for in any order and gets the pixels of a sequential pass.
 - The cache keeps a few groups (:class:`vs_cstvr.cache.ComputeOnceCache`): memory depends on the
   window, batch and thread count, not on the clip length.
 - Scene changes (``scenechange=1``, the default): the ``_SceneChangePrev``/``_SceneChangeNext``
@@ -29,8 +29,9 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
-from mmagic_cstvr.runtime import (check_memory, default_model, load_model, select_device,
+from mmagic_cstvr.engine.runtime import (check_memory, default_model, load_model, select_device,
                                   select_dtype)
+from mmagic_cstvr.engine.targets import TILE_OVERLAP
 
 from . import frames as fr
 from .cache import ComputeOnceCache
@@ -50,7 +51,7 @@ def upsample(args: Mapping):
 def _build(direction: str, args: Mapping):
     import vapoursynth as vs
 
-    from mmagic_cstvr.targets import resampler_for
+    from mmagic_cstvr.engine.targets import resampler_for
 
     core = vs.core
     clip = args['clip']
@@ -60,7 +61,7 @@ def _build(direction: str, args: Mapping):
         raise CstvrError(f'mode must be "steg" or "blind", got {mode!r}')
     batch = integer(args, 'batch', 1, minimum=1)
     tile = integer(args, 'tile', 0, minimum=0)
-    tile_overlap = integer(args, 'tile_overlap', 16, minimum=0)
+    tile_overlap = integer(args, 'tile_overlap', TILE_OVERLAP, minimum=0)
     window = integer(args, 'window', None, minimum=1)
     scenechange = integer(args, 'scenechange', 1, choices=(0, 1, 2))
     bf16 = integer(args, 'bf16', 0, choices=(0, 1))

@@ -2,7 +2,8 @@
 
 Frames are RGB, planar in VapourSynth and (H, W, 3) in numpy: RGB24 -> uint8 levels 0..255 (the
 model reads ``v / 255``), RGBS -> float32 in [0, 1], RGBH -> float16. Writing a float array into an
-RGB24 frame rounds to the nearest level, halves up (:func:`mmagic_cstvr.colour.to_uint8`).
+RGB24 frame rounds to the nearest level, halves up
+(:func:`mmagic_cstvr.structures.colour.to_uint8`).
 
 Time properties are exact: frame ``n`` of a clip at ``fps`` gets ``_DurationNum/_DurationDen`` =
 ``fps.den/fps.num``, ``_AbsoluteTime`` = ``n / fps`` (float seconds, VapourSynth's convention) and the
@@ -16,7 +17,8 @@ from typing import Dict, Iterable, List, Mapping
 
 import numpy as np
 
-from mmagic_cstvr.colour import to_sample_type as convert  # noqa: F401 (float -> sample type)
+# float -> sample type
+from mmagic_cstvr.structures.colour import to_sample_type as convert  # noqa: F401
 
 #: Properties recorded by Downsample so Upsample can restore the source by default.
 SRC_WIDTH = 'CSTVR_SrcWidth'

@@ -2,13 +2,14 @@
 
 The target geometry the arguments describe (``fps_num/fps_den`` or ``factor_num/factor_den``,
 ``width``/``height`` or ``scale``, what Downsample recorded) is worked out by
-:mod:`mmagic_cstvr.targets`, which every front end shares; :class:`CstvrError` comes from there.
+:mod:`mmagic_cstvr.engine.targets`, which every front end shares; :class:`CstvrError` comes from
+there.
 """
 from __future__ import annotations
 
 from typing import Mapping, Optional
 
-from mmagic_cstvr.targets import CstvrError
+from mmagic_cstvr.engine.targets import CstvrError
 
 SAMPLE_OF_FORMAT = {'RGB24': 'u8', 'RGBS': 'f32', 'RGBH': 'f16'}
 

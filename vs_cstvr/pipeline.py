@@ -20,9 +20,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Tuple
 
-from mmagic_cstvr.colour import MATRIX_NAMES, default_matrix
-from mmagic_cstvr.ffmpeg_pipes import check_subsampling
-from mmagic_cstvr.timeline import as_fraction
+from mmagic_cstvr.structures.colour import MATRIX_NAMES, default_matrix
+from mmagic_cstvr.media.ffmpeg_pipes import check_subsampling
+from mmagic_cstvr.structures.timeline import as_fraction
 
 #: Output formats of :func:`for_output`: VapourSynth preset name, and the y4m/ffmpeg pixel format.
 OUTPUT_FORMATS = {

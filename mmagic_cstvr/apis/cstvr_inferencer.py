@@ -12,9 +12,9 @@
         direction='up', mode='blind', fps=Fraction(60000, 1001), scale=2)
 
 ffmpeg decodes the input into raw float RGB frames on a pipe (:class:`FrameReader`), the windows
-run as the VapourSynth filters run them (:func:`mmagic_cstvr.targets.resampler_for` plans the same
-clip, :func:`mmagic_cstvr.window_stream.resample_stream` computes the same window groups while
-holding only the source frames of one group), and a second ffmpeg encodes the frames it is fed
+run as the VapourSynth filters run them (:func:`mmagic_cstvr.engine.targets.resampler_for` plans the
+same clip, :func:`mmagic_cstvr.engine.window_stream.resample_stream` computes the same window groups
+while holding only the source frames of one group), and a second ffmpeg encodes the frames it is fed
 (:class:`EncoderProcess`), so the pixels equal those of ``core.cstvr.*`` and the output frame rate
 is exact. ``result_out_dir`` is the output file (named as mmagic's inferencers name it).
 """
@@ -29,16 +29,17 @@ import torch
 from mmengine.infer import BaseInferencer
 from mmengine.registry import INFERENCERS
 
-from ..clip_resampler import ClipResampler
-from ..colour import FFMPEG_COLORSPACES
-from ..ffmpeg_pipes import (MUXERS, ONE_SLICE, EncoderProcess, FrameReader, check_subsampling,
-                            encode_filter, encoder_defaults, output_args, planar, raw_input_args)
-from ..media_probe import METADATA_TAG, MediaInfo, describe_source, probe, require_ffmpeg
-from ..runtime import check_memory, select_device
-from ..targets import CstvrError, resampler_for, restore_from_tag
-from ..timeline import as_fraction, same_duration
-from ..weights import WeightsError, build_generator, fit_weights, generator_cfg, read_weights
-from ..window_stream import resample_stream
+from ..engine.clip_resampler import ClipResampler
+from ..engine.runtime import check_memory, select_device
+from ..engine.targets import TILE_OVERLAP, CstvrError, resampler_for, restore_from_tag
+from ..engine.window_stream import resample_stream
+from ..engine.weights import WeightsError, load_generator
+from ..media.ffmpeg_pipes import (ONE_SLICE, EncoderProcess, FrameReader, check_subsampling,
+                                  encode_filter, encoder_defaults, muxer_for, output_args, planar,
+                                  raw_input_args)
+from ..media.probe import METADATA_TAG, MediaInfo, describe_source, probe, require_ffmpeg
+from ..structures.colour import FFMPEG_COLORSPACES
+from ..structures.timeline import as_fraction, same_duration
 
 DIRECTIONS = ('down', 'up', 'roundtrip')
 
@@ -69,8 +70,8 @@ class CSTVRInferencer(BaseInferencer):
 
     Args:
         config: an mmagic config (file, ``Config`` or dict) whose ``model.generator`` is the
-            network (built as :func:`~mmagic_cstvr.weights.build_generator` builds it). Optional
-            for weights that carry their config (cstvr safetensors).
+            network (built as :func:`~mmagic_cstvr.engine.weights.build_generator` builds it).
+            Optional for weights that carry their config (cstvr safetensors).
         ckpt: the weights: a shipped model name (``steg``, ``blind``) or a cstvr
             ``.safetensors`` file (default ``steg``). A training checkpoint (``.pth``, a pickle)
             is refused: ``tools/export_weights.py`` converts it.
@@ -91,7 +92,7 @@ class CSTVRInferencer(BaseInferencer):
     #: Engine settings (per call with ``extra_parameters=``): windows per network call, output
     #: frames per window (None: the engine's default), spatial tiles and their overlap in HR
     #: pixels (0: whole frames), bfloat16 for the upsample.
-    extra_parameters = dict(batch=1, window=None, tile=0, tile_overlap=16, bf16=False)
+    extra_parameters = dict(batch=1, window=None, tile=0, tile_overlap=TILE_OVERLAP, bf16=False)
 
     def __init__(self, config=None, ckpt: Optional[Union[str, Path]] = None,
                  device: Union[None, int, str, torch.device] = None,
@@ -111,18 +112,10 @@ class CSTVRInferencer(BaseInferencer):
     # -- the model -------------------------------------------------------------------------------
 
     def _init_model(self, cfg, weights: str, device) -> torch.nn.Module:
-        """The generator of ``cfg`` (or the one embedded in ``weights``) with those weights."""
-        path, state, embedded = read_weights(weights)
-        if cfg and cfg.get('model') is not None:
-            gen_cfg = generator_cfg(cfg)
-        elif embedded is not None:
-            gen_cfg = embedded
-        else:
-            raise WeightsError(f'{path} carries no network config: pass config=<mmagic '
-                               f'config file>')
-        generator = build_generator(gen_cfg)
-        fit_weights(generator, state, weights, gen_cfg.get('type'))
-        return generator.to(device).eval()
+        """The generator of ``cfg`` (or the one embedded in ``weights``) with those weights
+        (:func:`~mmagic_cstvr.engine.weights.load_generator`, shared)."""
+        config = cfg if cfg and cfg.get('model') is not None else None
+        return load_generator(weights, config, device)
 
     def _generator(self, dtype: torch.dtype) -> torch.nn.Module:
         """The network in ``dtype`` (a copy per precision, as the VapourSynth filters keep)."""
@@ -245,10 +238,10 @@ class CSTVRInferencer(BaseInferencer):
         input's audio when the output lasts as long as the input (within a frame).
         """
         out = Path(result_out_dir)
-        muxer = MUXERS.get(out.suffix.lower())
-        if muxer is None:
-            raise CstvrError(f'unknown output container {out.suffix!r}; use one of '
-                             f'{", ".join(sorted(MUXERS))}')
+        try:
+            muxer = muxer_for(out)
+        except ValueError as err:
+            raise CstvrError(str(err)) from None
         defaults = encoder_defaults('down' if plan.direction == 'down' else 'up')
         crf = defaults['crf'] if crf is None else crf
         pix_fmt = pix_fmt or defaults['pix_fmt']
@@ -314,7 +307,7 @@ class CSTVRInferencer(BaseInferencer):
 
 
 def _request(fps, factor, scale, width, height) -> Dict[str, object]:
-    """The request mapping of :mod:`mmagic_cstvr.targets` from the call's keywords."""
+    """The request mapping of :mod:`mmagic_cstvr.engine.targets` from the call's keywords."""
     args: Dict[str, object] = {}
     try:
         for name, value in (('fps', fps), ('factor', factor)):

@@ -8,10 +8,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..lattice import scaled_size
-from ..timeline import training_positions
-from .quantizer import Quantize8Bit
+from ..structures.lattice import scaled_size
+from ..structures.timeline import training_positions
 from .classical import naive_upsample, reference_lr, resize_frames, temporal_neighbours
+from .quantizer import Quantize8Bit
 
 
 class NaiveResampler(nn.Module):

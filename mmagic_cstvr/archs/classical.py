@@ -15,7 +15,7 @@ from typing import List, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 
-from ..timeline import round_half_up
+from ..structures.timeline import round_half_up
 
 
 def nearest_frames(positions: Sequence[float], n_frames: int) -> List[int]:

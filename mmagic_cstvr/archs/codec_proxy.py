@@ -1,9 +1,9 @@
 """A differentiable stand-in for a lossy video codec, for codec-aware training.
 
 What an intra-coded ``yuv420p`` frame goes through: RGB -> YCbCr (the matrix of
-:func:`mmagic_cstvr.colour.ycbcr_matrix`), chroma averaged to half size and interpolated back
-(4:2:0), 8x8 block DCT of each plane with JPEG-like quantisation at a random quality, back to RGB.
-The quantisation is either additive uniform noise of one quantiser step per coefficient
+:func:`mmagic_cstvr.structures.colour.ycbcr_matrix`), chroma averaged to half size and interpolated
+back (4:2:0), 8x8 block DCT of each plane with JPEG-like quantisation at a random quality, back to
+RGB. The quantisation is either additive uniform noise of one quantiser step per coefficient
 (``rounding='noise'``, the usual differentiable model of rounding) or rounding with a
 straight-through gradient (``'round'``). The module has no parameters or buffers, so adding it to
 a model changes neither its state dict nor its weights files.
@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..colour import LEVELS, ycbcr_matrix
+from ..structures.colour import LEVELS, ycbcr_matrix
 
 #: JPEG's example quantisation tables (ITU-T T.81, Annex K), luminance and chrominance.
 JPEG_LUMA = (

@@ -4,10 +4,10 @@ from typing import Sequence, Tuple
 import torch
 from torch import nn
 
-from ..lattice import pixel_centres
-from ..padding import pad_to_multiple
-from .implicit_sampler import ImplicitSampler3D
+from ..structures.lattice import pixel_centres
+from ..structures.padding import pad_to_multiple
 from .classical import reference_lr
+from .implicit_sampler import ImplicitSampler3D
 from .shuffle import space_to_depth
 
 

@@ -1,6 +1,6 @@
 """3-D implicit sampler: read a feature video at any lattice of (t, y, x) coordinates.
 
-Coordinates are input indices per axis (see :mod:`mmagic_cstvr.lattice`): output sample
+Coordinates are input indices per axis (see :mod:`mmagic_cstvr.structures.lattice`): output sample
 ``(t_i, y_j, x_k)`` is the point ``(ct[i], cy[j], cx[k])`` of the input grid. Each sample gathers its
 8 surrounding input voxels with explicit index arithmetic (floor and floor + 1 per axis, clamped to
 the grid), weights them trilinearly, and feeds an MLP with

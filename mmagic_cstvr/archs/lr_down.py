@@ -6,7 +6,7 @@ from typing import Sequence, Tuple
 import torch
 from torch import nn
 
-from ..padding import crop_to, pad_to_multiple
+from ..structures.padding import crop_to, pad_to_multiple
 from .classical import blend_frames, reference_lr, resize_frames
 from .lr_blocks import (batch_to_frames, frames_to_batch, integer_scale, res_stack, zero_conv)
 from .shuffle import depth_to_space, space_to_depth

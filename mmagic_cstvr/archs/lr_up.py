@@ -7,7 +7,7 @@ from typing import Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from ..padding import crop_to, pad_to_multiple
+from ..structures.padding import crop_to, pad_to_multiple
 from .classical import resize_frames
 from .lr_blocks import batch_to_frames, frames_to_batch, integer_scale, res_stack, zero_conv
 from .motion import DEFAULT_OCCLUSION_TOLERANCE, DIS_PRESETS, MotionPlan, occlusion_aware_blend

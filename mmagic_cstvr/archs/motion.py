@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..padding import crop_to
+from ..structures.padding import crop_to
 from .classical import temporal_neighbours
 
 DIS_PRESETS = ('ultrafast', 'fast', 'medium')

@@ -15,7 +15,7 @@ from typing import List, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..timeline import MAX_DENOMINATOR
+from ..structures.timeline import MAX_DENOMINATOR
 from .baselines import NaiveResampler
 from .classical import resize_frames
 

@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-from ..colour import quantize
+from ..structures.colour import quantize
 
 
 class Quantize8Bit(nn.Module):

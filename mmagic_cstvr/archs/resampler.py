@@ -1,9 +1,9 @@
 """The resampler networks: CSTVR (down, hide, quantise, reveal, up) and blind space-time SR.
 
-Both take explicit geometry, which :mod:`mmagic_cstvr.timeline` and :mod:`mmagic_cstvr.lattice`
-compute: a target frame size and the target frames' positions in source-frame units. Their
-``downsample``/``upsample`` methods are what the VapourSynth plugin and the inferencer call;
-``forward`` is the training pass on one window.
+Both take explicit geometry, which :mod:`mmagic_cstvr.structures.timeline` and
+:mod:`mmagic_cstvr.structures.lattice` compute: a target frame size and the target frames' positions
+in source-frame units. Their ``downsample``/``upsample`` methods are what the VapourSynth plugin and
+the inferencer call; ``forward`` is the training pass on one window.
 """
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from ..lattice import check_scale, scaled_size
-from ..padding import crop_to, pad_to_multiple
-from ..timeline import training_positions
+from ..structures.lattice import check_scale, scaled_size
+from ..structures.padding import crop_to, pad_to_multiple
+from ..structures.timeline import training_positions
+from .classical import reference_lr
 from .down_backbone import DownNet
 from .lr_down import LRDownNet
 from .lr_up import LRUpNet
 from .quantizer import Quantize8Bit
-from .classical import reference_lr
 from .steganography import IMSM
 from .up_backbone import UpNet
 

@@ -11,7 +11,7 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from ..lattice import scaled_size
+from ..structures.lattice import scaled_size
 
 
 class SpecialistSet(nn.Module):

@@ -4,10 +4,10 @@ from typing import Sequence, Tuple
 import torch
 from torch import nn
 
-from ..lattice import pixel_centres
-from ..padding import pad_to_multiple
-from .dense_block import SpatioTemporalDenseBlock
+from ..structures.lattice import pixel_centres
+from ..structures.padding import pad_to_multiple
 from .classical import naive_upsample
+from .dense_block import SpatioTemporalDenseBlock
 from .implicit_sampler import ImplicitSampler3D
 from .shuffle import depth_to_space, space_to_depth
 from .swin3d import SwinStage3D

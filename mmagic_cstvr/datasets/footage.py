@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Sequence
+from typing import List, Sequence
 
 import numpy as np
 
-from ..video_io import IMAGE_SUFFIXES, read_source
-
-VIDEO_SUFFIXES = ('.mp4', '.mkv', '.avi', '.mov', '.webm', '.y4m', '.m4v')
+from ..media.readers import read_source
 
 
 @dataclass
@@ -24,29 +22,6 @@ class Footage:
         """Start frames of every ``length``-frame window that stays inside one scene."""
         bounds = [0] + self.cuts + [len(self.frames)]
         return [s for a, b in zip(bounds[:-1], bounds[1:]) for s in range(a, b - length + 1)]
-
-
-def expand_sources(sources: Iterable[str]) -> List[Path]:
-    """Video files and frame folders named by ``sources``; a folder of videos or of frame folders
-    expands to its members."""
-    found: List[Path] = []
-    for src in sources:
-        path = Path(src).expanduser()
-        if path.is_file():
-            found.append(path)
-        elif path.is_dir():
-            members = sorted(path.iterdir())
-            if any(p.suffix.lower() in IMAGE_SUFFIXES for p in members):
-                found.append(path)
-            else:
-                found += [p for p in members if p.suffix.lower() in VIDEO_SUFFIXES
-                          or (p.is_dir() and any(q.suffix.lower() in IMAGE_SUFFIXES
-                                                 for q in p.iterdir()))]
-        else:
-            raise FileNotFoundError(f'training source {path} does not exist')
-    if not found:
-        raise ValueError(f'no video files or frame folders found in {list(sources)}')
-    return found
 
 
 def detect_cuts(frames: np.ndarray, factor: float = 4.0, floor: float = 12.0) -> List[int]:

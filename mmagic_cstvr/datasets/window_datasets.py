@@ -13,9 +13,9 @@ from torch.utils.data import Dataset
 from mmagic.datasets.transforms import PackInputs
 from mmagic.registry import DATASETS
 
-from ..evaluation.protocol import eval_windows
-from ..video_io import read_source
-from .footage import Footage, expand_sources, load_footage
+from ..media.readers import expand_sources, read_source
+from ..structures.timeline import eval_windows
+from .footage import Footage, load_footage
 
 
 def _pack(frames: np.ndarray, **meta) -> dict:
@@ -84,7 +84,7 @@ class TrainingWindowDataset(Dataset):
 
 @DATASETS.register_module()
 class EvalWindowDataset(Dataset):
-    """The evaluation protocol's windows (see :func:`mmagic_cstvr.evaluation.protocol.eval_windows`)
+    """The evaluation protocol's windows (see :func:`mmagic_cstvr.structures.timeline.eval_windows`)
     over whole frames of every clip in ``sources`` (frame folders such as Vid4 or Vimeo septuplets,
     or video files)."""
 

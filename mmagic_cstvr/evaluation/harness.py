@@ -8,16 +8,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
-
-from ..archs import FlowResampler, NaiveResampler
-from ..archs.mvtools_baseline import MVToolsResampler
-from ..datasets.footage import expand_sources
-from ..lattice import check_scale
-from ..timeline import as_fraction
-from ..video_io import read_source
+from ..engine.weights import load_resampler
+from ..media.readers import expand_sources, read_source
+from ..structures.lattice import check_scale
+from ..structures.timeline import as_fraction
 from .protocol import evaluate_clip, summarise
-
-BASELINES = {'naive': NaiveResampler, 'flow': FlowResampler, 'mvtools': MVToolsResampler}
 
 
 def parse_factor_pair(text: str) -> Tuple[Fraction, float]:
@@ -33,15 +28,6 @@ def parse_factors(text: str) -> Tuple[float, float]:
     """``'2x4'`` -> (2.0, 4.0); ``'5/4x1'`` -> (1.25, 1.0): temporal x spatial."""
     t, s = parse_factor_pair(text)
     return float(t), s
-
-
-def load_resampler(model: str, config: str | None = None, device='cpu'):
-    """A baseline by name (``naive``, ``flow``, ``mvtools``) or a trained model (see
-    :func:`load_generator`)."""
-    if model in BASELINES:
-        return BASELINES[model]().to(device).eval()
-    from ..weights import load_generator
-    return load_generator(model, config, device)
 
 
 def evaluate(model: str, sources: Sequence[str], factors: Sequence[Tuple[float, float]],
@@ -74,7 +60,7 @@ def evaluate(model: str, sources: Sequence[str], factors: Sequence[Tuple[float, 
 
 
 def _db(value: float) -> str:
-    if value != value:  # not measured (older results)
+    if value != value:  # not in the results (NaN)
         return '-'
     return 'identical' if value == float('inf') else f'{value:.2f}'
 

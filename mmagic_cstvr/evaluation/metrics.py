@@ -1,11 +1,12 @@
 """PSNR and SSIM as STVSR papers compute them (BasicSR semantics): 8-bit frames, peak 255, no border
 crop, float64; SSIM with an 11x11 Gaussian window (sigma 1.5) on the valid region, averaged over the
-three channels for RGB; Y is BT.601 studio-range luma (:func:`mmagic_cstvr.colour.rgb_to_y`)."""
+three channels for RGB; Y is BT.601 studio-range luma
+(:func:`mmagic_cstvr.structures.colour.rgb_to_y`)."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..colour import rgb_to_y
+from ..structures.colour import rgb_to_y
 
 
 def psnr(gt: np.ndarray, pred: np.ndarray) -> float:

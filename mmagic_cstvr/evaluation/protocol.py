@@ -7,26 +7,14 @@ is scored (shared frames twice, as in the papers), on RGB and on BT.601 Y, witho
 """
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
+from typing import Dict
 
 import numpy as np
 import torch
 
-from ..colour import frames_to_video, video_to_frames
-from ..timeline import training_positions
+from ..structures.colour import frames_to_video, video_to_frames
+from ..structures.timeline import eval_windows, training_positions
 from .metrics import frame_scores, psnr
-
-
-def eval_windows(n: int, window: int = 7, stride: int = 6) -> List[Tuple[int, int]]:
-    """Frame ranges ``[start, stop)`` of the protocol's windows over ``n`` frames."""
-    if n < 1 or window < 1 or stride < 1:
-        raise ValueError(f'need n, window and stride >= 1, got {n}, {window}, {stride}')
-    if n <= window:
-        return [(0, n)]
-    wins = [(s, s + window) for s in range(0, n - window + 1, stride)]
-    if wins[-1][1] < n:
-        wins.append((n - window, n))
-    return wins
 
 
 @torch.inference_mode()

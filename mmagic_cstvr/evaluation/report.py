@@ -13,11 +13,12 @@ from typing import Dict, List, Sequence
 import numpy as np
 import torch
 
-from ..colour import frames_to_video, video_to_frames
-from ..datasets.footage import expand_sources
-from ..video_io import read_source
-from .harness import (BASELINES, evaluate, load_resampler, markdown_table, parse_factors,
-                      settings_lines)
+from ..engine.weights import load_resampler
+from ..media.readers import expand_sources, read_source
+from ..registry import BASELINES
+from ..structures.colour import frames_to_video, video_to_frames
+from .flops import count_macs
+from .harness import evaluate, markdown_table, parse_factors, settings_lines
 from .pictures import labelled_strip, nearest_upscale
 from .protocol import evaluate_clip, summarise
 
@@ -26,24 +27,11 @@ SPATIAL_SWEEP = (1.5, 2.0, 2.5, 3.0, 4.0)
 
 
 def macs_per_output_pixel(generator: torch.nn.Module, factors=(2.0, 4.0), size=(7, 64, 64)) -> float:
-    """Multiply-adds of one window's round trip (mmengine's analyser, as mmagic's get_flops) divided
-    by its HR output voxels; 0 for parameter-free baselines."""
-    from mmengine.analysis import FlopAnalyzer
-    if not any(True for _ in generator.parameters()):
-        return 0.0
-
-    class RoundTrip(torch.nn.Module):
-        def __init__(self, g):
-            super().__init__()
-            self.g = g
-
-        def forward(self, x):
-            return self.g(x, *factors)['output']
-
-    analyzer = FlopAnalyzer(RoundTrip(generator).eval(), (torch.rand(1, 3, *size),))
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
-    return analyzer.total() / float(np.prod(size))
+    """Multiply-adds of one window's round trip (:func:`~.flops.count_macs`) divided by its HR
+    output voxels; 0 for parameter-free baselines."""
+    macs = count_macs(generator, lambda x: generator(x, *factors)['output'],
+                      torch.rand(1, 3, *size))
+    return macs / float(np.prod(size))
 
 
 def sweep(models: Sequence[str], source: str, config=None, progress=True) -> Dict:

@@ -2,7 +2,7 @@
 import random
 from typing import Optional, Sequence, Tuple
 
-from ..lattice import check_scale
+from ..structures.lattice import check_scale
 
 
 class FactorSampler:

@@ -3,7 +3,8 @@
 Colour conversions happen inside ffmpeg, in its ``zscale`` filter: the zimg library that
 VapourSynth's ``resize`` is, with the settings of the VapourSynth front end (Bicubic for YUV with
 the file's matrix, no dither), so both front ends give the same pixels. Decoding yields (H, W, 3)
-float32 RGB in [0, 1] (``gbrpf32le``, as ``vs_cstvr.pipeline.open_rgb``'s RGBS); encoding takes
+float32 RGB in [0, 1] (``gbrpf32le``, as ``vs_cstvr.pipeline.open_rgb``'s RGBS) or uint8 RGB levels
+(``gbrp``, as its RGB24); encoding takes
 8-bit RGB levels (a downsample, as its RGB24 output) or float32 RGB and converts them to the
 output pixel format (as ``vs_cstvr.pipeline.for_output``).
 
@@ -22,8 +23,8 @@ from typing import Dict, Iterator, List, Optional, Sequence
 
 import numpy as np
 
-from .colour import FFMPEG_COLORSPACES
-from .media_probe import DECODE_INPUT, DECODE_OUTPUT, FfmpegError, MediaInfo, ffmpeg_says
+from ..structures.colour import FFMPEG_COLORSPACES
+from .probe import DECODE_INPUT, DECODE_OUTPUT, FfmpegError, MediaInfo, ffmpeg_says
 
 #: Global options of every ffmpeg that converts colours: zscale in one slice, as zimg runs in
 #: VapourSynth (zscale's slice threading changes some results by one level).
@@ -34,6 +35,17 @@ MUXERS = {'.mp4': 'mp4', '.m4v': 'mp4', '.mov': 'mov', '.mkv': 'matroska', '.web
 #: Output pixel formats: YUV ones (converted with the matrix) and planar RGB (lossless 8-bit).
 YUV_PIX_FMTS = ('yuv420p', 'yuv444p', 'yuv420p10le', 'yuv444p10le')
 RGB_PIX_FMTS = ('gbrp',)
+#: Sample types of raw frames: ffmpeg's planar RGB and grey pixel formats, and the numpy dtype.
+SAMPLES = {'f32': ('gbrpf32le', 'grayf32le', np.float32), 'u8': ('gbrp', 'gray', np.uint8)}
+
+
+def muxer_for(path: Path) -> str:
+    """The ffmpeg muxer of an output file, by its suffix; :class:`ValueError` for an unknown one."""
+    muxer = MUXERS.get(Path(path).suffix.lower())
+    if muxer is None:
+        raise ValueError(f'unknown output container {Path(path).suffix!r}; use one of '
+                         f'{", ".join(sorted(MUXERS))}')
+    return muxer
 
 
 def encoder_defaults(direction: str) -> Dict[str, object]:
@@ -53,13 +65,15 @@ def check_subsampling(pix_fmt: str, width: int, height: int) -> None:
                          f'even target size')
 
 
-def decode_filter(info: MediaInfo, matrix: str) -> str:
-    """The ``-vf`` turning the file's frames into float RGB as the VapourSynth front end does."""
+def decode_filter(info: MediaInfo, matrix: str, sample: str = 'f32') -> str:
+    """The ``-vf`` turning the file's frames into RGB of ``sample`` type (:data:`SAMPLES`) as the
+    VapourSynth front end does."""
+    rgb, gray, _ = SAMPLES[sample]
     if info.family == 'rgb':
-        return 'zscale=filter=point,format=gbrpf32le'
+        return f'zscale=filter=point,format={rgb}'
     if info.family == 'gray':  # grey copied into R, G and B as full-range levels
-        return 'zscale=rangein=full:range=full:filter=point,format=grayf32le'
-    return f'zscale=matrixin={FFMPEG_COLORSPACES[matrix]}:filter=bicubic,format=gbrpf32le'
+        return f'zscale=rangein=full:range=full:filter=point,format={gray}'
+    return f'zscale=matrixin={FFMPEG_COLORSPACES[matrix]}:filter=bicubic,format={rgb}'
 
 
 def encode_filter(pix_fmt: str, matrix: str) -> str:
@@ -99,8 +113,7 @@ def output_args(*, codec: str, pix_fmt: str, crf: Optional[int], preset: str, ma
 
 def raw_input_args(width: int, height: int, fps: Fraction, sample: str) -> List[str]:
     """ffmpeg input options of planar RGB frames on stdin (``'u8'`` or ``'f32'`` samples)."""
-    pix = 'gbrp' if sample == 'u8' else 'gbrpf32le'
-    return ['-f', 'rawvideo', '-pix_fmt', pix, '-s', f'{width}x{height}',
+    return ['-f', 'rawvideo', '-pix_fmt', SAMPLES[sample][0], '-s', f'{width}x{height}',
             '-framerate', f'{fps.numerator}/{fps.denominator}', '-i', 'pipe:0']
 
 
@@ -110,29 +123,31 @@ def planar(frame: np.ndarray) -> bytes:
 
 
 class FrameReader:
-    """The frames of a file's first video stream, decoded by ffmpeg, in order, as (H, W, 3)
-    float32 RGB arrays; only the frame being read is held."""
+    """The frames of a file's first video stream, decoded by ffmpeg, in order, as (H, W, 3) RGB
+    arrays of ``sample`` type (:data:`SAMPLES`: float32 in [0, 1] or uint8 levels); only the frame
+    being read is held."""
 
-    def __init__(self, ffmpeg: str, info: MediaInfo, matrix: str):
+    def __init__(self, ffmpeg: str, info: MediaInfo, matrix: str, sample: str = 'f32'):
         self.info = info
         self.gray = info.family == 'gray'
+        self.dtype = np.dtype(SAMPLES[sample][2])
         self._log = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
             [ffmpeg, '-hide_banner', '-nostdin', '-v', 'error', *ONE_SLICE, *DECODE_INPUT, '-i',
-             str(info.path), *DECODE_OUTPUT, '-vf', decode_filter(info, matrix), '-f', 'rawvideo',
-             'pipe:1'], stdout=subprocess.PIPE, stderr=self._log)
+             str(info.path), *DECODE_OUTPUT, '-vf', decode_filter(info, matrix, sample),
+             '-f', 'rawvideo', 'pipe:1'], stdout=subprocess.PIPE, stderr=self._log)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         h, w = self.info.height, self.info.width
         planes = 1 if self.gray else 3
-        size = planes * h * w * 4
+        size = planes * h * w * self.dtype.itemsize
         for k in range(self.info.num_frames):
             data = self._proc.stdout.read(size)
             if len(data) < size:
                 self.close()
                 raise FfmpegError(f'decoding {self.info.path} stopped after {k} of '
                                   f'{self.info.num_frames} frames: {self.log()}')
-            p = np.frombuffer(data, np.float32).reshape(planes, h, w)
+            p = np.frombuffer(data, self.dtype).reshape(planes, h, w)
             yield np.stack([p[0]] * 3 if self.gray else [p[2], p[0], p[1]], axis=-1)
 
     def log(self) -> str:

@@ -1,7 +1,7 @@
 """Padding to the model's size multiples and cropping back, for (..., H, W) tensors.
 
 Replicate padding on the bottom and right only, so the top-left pixel grid (and every coordinate
-convention in :mod:`mmagic_cstvr.lattice`) stays where it was.
+convention in :mod:`mmagic_cstvr.structures.lattice`) stays where it was.
 """
 from __future__ import annotations
 

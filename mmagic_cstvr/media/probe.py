@@ -21,7 +21,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from .colour import FFMPEG_COLORSPACES, default_matrix
+from ..structures.colour import FFMPEG_COLORSPACES, default_matrix
+from ..structures.timeline import fraction_text
 
 METADATA_TAG = 'cstvr_source'
 #: Input options of every decode (ffmpeg applies the display rotation, as bestsource does).
@@ -244,8 +245,7 @@ def _nearest_common_rate(fps: Fraction) -> Fraction:
 
 def describe_source(width: int, height: int, fps: Fraction, num_frames: int) -> str:
     """The ``cstvr_source`` metadata value: ``WxH FPS FRAMES``."""
-    rate = str(fps.numerator) if fps.denominator == 1 else f'{fps.numerator}/{fps.denominator}'
-    return f'{width}x{height} {rate} {num_frames}'
+    return f'{width}x{height} {fraction_text(fps)} {num_frames}'
 
 
 def _recorded(text: str) -> Optional[Dict[str, object]]:

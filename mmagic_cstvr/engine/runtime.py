@@ -1,24 +1,20 @@
-"""Where and in which precision the network runs, the cache of loaded models, and whether a
-request's buffers fit in memory.
+"""Where and in which precision the network runs, the model for a filter, and whether a request's
+buffers fit in memory.
 
 ``device_index`` -1 is the CPU, 0.. a CUDA device; the default is CUDA device 0 when there is one.
-Precision: float32, float16 when the clip is RGBH and the device CUDA, bfloat16 on request. A model is
-loaded once per process for each (file, config, device, precision) and shared by every filter that
-uses it (inference does not change a module, so threads can share it).
+Precision: float32, float16 when the clip is RGBH and the device CUDA, bfloat16 on request. Models
+come from the shared cache of :func:`mmagic_cstvr.engine.weights.load_generator`, so every filter
+using the same (file, config, device, precision) shares one.
 
 :func:`check_memory` refuses, before anything is allocated, a request whose window groups cannot
 fit (a huge target size or temporal factor): a clear error instead of an out-of-memory kill.
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
 from .targets import CstvrError
-
-_models: Dict[Tuple, object] = {}
-_models_lock = threading.Lock()
 
 
 def select_device(device_index: Optional[int]):
@@ -54,25 +50,17 @@ def default_model(direction: str, mode: Optional[str]) -> str:
 
 
 def load_model(model: str, config: Optional[str], device, dtype):
-    """The generator for ``model`` (shipped name or weights path) on ``device`` in ``dtype``."""
-    from mmagic_cstvr.weights import WeightsError, load_generator, resolve
+    """The shared generator for ``model`` (shipped name or weights path) on ``device`` in ``dtype``
+    (:func:`~mmagic_cstvr.engine.weights.load_generator`), its problems as :class:`CstvrError`."""
+    from .weights import WeightsError, load_generator, resolve
     try:
-        path = resolve(model)
+        resolve(model)
     except WeightsError as err:
         raise CstvrError(f'{err}; pass model=<path to a cstvr .safetensors weights file>') from None
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size,
-           str(Path(config).resolve()) if config else None, str(device), str(dtype))
-    with _models_lock:
-        generator = _models.get(key)
-        if generator is None:
-            try:
-                generator = load_generator(path, config=config, device=device)
-            except WeightsError as err:
-                raise CstvrError(str(err)) from None
-            generator = generator.to(dtype).eval()
-            _models[key] = generator
-    return generator
+    try:
+        return load_generator(model, config, device, dtype)
+    except WeightsError as err:
+        raise CstvrError(str(err)) from None
 
 
 GIB = 1 << 30

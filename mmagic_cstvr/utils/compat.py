@@ -186,10 +186,10 @@ CHECKPOINT_NUMPY_DTYPES = ("Float64DType", "Float32DType", "Int64DType", "Int32D
 def checkpoint_safe_globals() -> list:
     """The globals mmengine writes into a checkpoint, and nothing else.
 
-    Found by saving checkpoints with a real mmengine ``Runner`` (``message_hub`` with
+    Those a checkpoint of a real mmengine ``Runner`` holds (``message_hub`` with
     ``HistoryBuffer`` logs, ``meta`` with seed, iteration and dataset meta, optimizer and
-    scheduler states) and loading them with ``weights_only=True`` until it worked; see
-    tests/test_compat.py, which does the same. Entries:
+    scheduler states) and ``weights_only=True`` needs allowed; tests/test_compat.py saves such a
+    checkpoint and loads it. Entries:
 
     - ``mmengine.logging.history_buffer.HistoryBuffer`` (the message hub's log buffers);
     - ``builtins.getattr``, replaced by :func:`_history_buffer_getattr`, which resolves only

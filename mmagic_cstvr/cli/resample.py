@@ -19,20 +19,21 @@ arguments, missing input or model, output exists without ``-y``), 130 interrupte
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import threading
 from pathlib import Path
 from typing import Dict, List
 
-from mmagic_cstvr.ffmpeg_pipes import (MUXERS, RGB_PIX_FMTS, EncoderProcess, encoder_defaults,
-                                       output_args)
-from mmagic_cstvr.media_probe import (DAMAGED_HINT, METADATA_TAG, FfmpegError, describe_source,
-                                      read_source_metadata, require_ffmpeg)
-from mmagic_cstvr.targets import restore_from_tag
-from mmagic_cstvr.timeline import same_duration
+from vs_cstvr.pipeline import OptionError, filter_kwargs, for_output, open_rgb
 
-from .pipeline import OptionError, filter_kwargs, for_output, open_rgb
+from ..engine.targets import TILE_OVERLAP, restore_from_tag
+from ..media.ffmpeg_pipes import (RGB_PIX_FMTS, EncoderProcess, encoder_defaults, muxer_for,
+                                  output_args)
+from ..media.probe import (DAMAGED_HINT, METADATA_TAG, FfmpegError, describe_source,
+                           read_source_metadata, require_ffmpeg)
+from ..structures.lattice import parse_size
+from ..structures.timeline import fraction_text, same_duration
+
 
 #: y4m-capable VapourSynth output formats by ffmpeg pixel format.
 PIX_FMTS = {'yuv420p': 'yuv420p8', 'yuv444p': 'yuv444p8', 'yuv420p10le': 'yuv420p10',
@@ -138,10 +139,10 @@ def _options(name: str, args: argparse.Namespace, direction: str) -> Dict[str, o
         opts['num_frames'] = getattr(args, 'num_frames', None)
         opts['bf16'] = 1 if getattr(args, 'bf16', False) else None
     if args.size:
-        m = re.fullmatch(r'\s*(\d+)\s*[xX]\s*(\d+)\s*', args.size)
-        if not m:
-            raise UsageError(f'--size must be WxH, like 1920x1080; got {args.size!r}')
-        opts['width'], opts['height'] = m.group(1), m.group(2)
+        try:
+            opts['height'], opts['width'] = parse_size(args.size, '--size')
+        except ValueError as err:
+            raise UsageError(str(err)) from None
     try:
         return filter_kwargs(opts, direction)
     except OptionError as err:
@@ -153,10 +154,10 @@ def _run(name: str, args: argparse.Namespace) -> int:
     out = Path(args.output)
     if not src.is_file():
         raise UsageError(f'input file {src} does not exist')
-    muxer = MUXERS.get(out.suffix.lower())
-    if muxer is None:
-        raise UsageError(f'unknown output container {out.suffix!r}; use one of '
-                         f'{", ".join(sorted(MUXERS))}')
+    try:
+        muxer = muxer_for(out)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
     if out.exists() and not args.overwrite:
         raise UsageError(f'{out} exists; pass -y to overwrite it')
     if args.size and args.scale:
@@ -229,15 +230,15 @@ def _run(name: str, args: argparse.Namespace) -> int:
 
 def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object]) -> int:
     """The request through :class:`~mmagic_cstvr.apis.CSTVRInferencer` (no VapourSynth)."""
-    from mmagic_cstvr.apis import CSTVRInferencer
-    from mmagic_cstvr.runtime import default_model
-    from mmagic_cstvr.targets import CstvrError
-    from mmagic_cstvr.weights import WeightsError
+    from ..apis import CSTVRInferencer
+    from ..engine.runtime import default_model
+    from ..engine.targets import CstvrError
+    from ..engine.weights import WeightsError
     if kw.get('scenechange') == 2:
         raise UsageError('--scenechange 2 (misc.SCDetect) needs --backend vapoursynth')
     direction = {'downsample': 'down', 'upsample': 'up', 'roundtrip': 'roundtrip'}[name]
     extra = {'batch': kw.get('batch', 1), 'window': kw.get('window'), 'tile': kw.get('tile', 0),
-             'tile_overlap': kw.get('tile_overlap', 16), 'bf16': bool(getattr(args, 'bf16', 0))}
+             'tile_overlap': kw.get('tile_overlap', TILE_OVERLAP), 'bf16': bool(getattr(args, 'bf16', 0))}
     out = Path(args.output)
     try:
         inferencer = CSTVRInferencer(
@@ -263,7 +264,7 @@ def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object]) -> i
         _audio_note(name)
     if not args.quiet:
         print(f'cstvr {name}: wrote {out} ({result["num_frames"]} frames, {result["width"]}x'
-              f'{result["height"]}, {_fps_text(result["fps"])} fps)', file=sys.stderr)
+              f'{result["height"]}, {fraction_text(result["fps"])} fps)', file=sys.stderr)
     return EXIT_OK
 
 
@@ -339,9 +340,5 @@ def encode(name: str, clip, cmd: List[str], partial: Path, out: Path, quiet: boo
         return EXIT_FAILURE
     if not quiet:
         print(f'cstvr {name}: wrote {out} ({clip.num_frames} frames, {clip.width}x{clip.height}, '
-              f'{_fps_text(clip.fps)} fps)', file=sys.stderr)
+              f'{fraction_text(clip.fps)} fps)', file=sys.stderr)
     return EXIT_OK
-
-
-def _fps_text(fps) -> str:
-    return str(fps.numerator) if fps.denominator == 1 else f'{fps.numerator}/{fps.denominator}'

@@ -26,6 +26,13 @@ FractionLike = Union[int, float, str, Fraction, Tuple[int, int]]
 MAX_DENOMINATOR = 1001 * 1000
 
 
+def fraction_text(value: Fraction) -> str:
+    """``Fraction(30000, 1001)`` -> ``'30000/1001'``, ``Fraction(30)`` -> ``'30'``."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f'{value.numerator}/{value.denominator}'
+
+
 def as_fraction(value: FractionLike, name: str = 'value') -> Fraction:
     """Turn ``value`` into a positive, finite :class:`Fraction` or raise ``ValueError``.
 
@@ -178,6 +185,20 @@ def window_for_frame(windows: Sequence[Window], n: int) -> Window:
     if lo == len(windows) or not windows[lo].dst_start <= n:
         raise IndexError(f'frame {n} lies outside the planned windows')
     return windows[lo]
+
+
+def eval_windows(n: int, window: int = 7, stride: int = 6) -> List[Tuple[int, int]]:
+    """Frame ranges ``[start, stop)`` of the evaluation protocol's windows over ``n`` frames: 7
+    frames with stride 6 by default, and a last window ending on the last frame when the stride
+    leaves frames uncovered."""
+    if n < 1 or window < 1 or stride < 1:
+        raise ValueError(f'need n, window and stride >= 1, got {n}, {window}, {stride}')
+    if n <= window:
+        return [(0, n)]
+    wins = [(s, s + window) for s in range(0, n - window + 1, stride)]
+    if wins[-1][1] < n:
+        wins.append((n - window, n))
+    return wins
 
 
 def round_half_up(x: Fraction) -> int:

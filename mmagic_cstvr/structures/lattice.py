@@ -3,12 +3,13 @@
 Space uses the pixel-centre convention (``align_corners=False``): output pixel ``j`` of a row of
 ``n_out`` pixels covering an input row of extent ``n_in`` sits at input coordinate
 ``(j + 1/2) * n_in / n_out - 1/2``, in input-pixel index units. Time uses the frame positions of
-:mod:`mmagic_cstvr.timeline`. Both give coordinates in the same units (input indices), which is what
-:mod:`mmagic_cstvr.archs.implicit_sampler` consumes.
+:mod:`mmagic_cstvr.structures.timeline`. Both give coordinates in the same units (input indices),
+which is what :mod:`mmagic_cstvr.archs.implicit_sampler` consumes.
 """
 from __future__ import annotations
 
 import math
+import re
 from typing import Tuple
 
 import torch
@@ -38,3 +39,12 @@ def scaled_size(size: Tuple[int, int], scale: float) -> Tuple[int, int]:
     frame at spatial factor ``scale``)."""
     scale = check_scale(scale)
     return tuple(max(1, int(math.floor(s / scale + 0.5))) for s in size)
+
+
+def parse_size(text: str, name: str = 'size') -> Tuple[int, int]:
+    """``'960x540'`` (width x height) -> (height, width); :class:`ValueError` naming ``name`` for
+    anything else or a side below 1."""
+    m = re.fullmatch(r'\s*(\d+)\s*[xX]\s*(\d+)\s*', text)
+    if not m or int(m.group(1)) < 1 or int(m.group(2)) < 1:
+        raise ValueError(f'{name} must be WxH with positive sides, like 1920x1080; got {text!r}')
+    return int(m.group(2)), int(m.group(1))

@@ -19,8 +19,13 @@ import math
 from fractions import Fraction
 from typing import Mapping, Optional, Tuple
 
-from .lattice import check_scale, scaled_size
-from .timeline import TimeMap
+from ..structures.lattice import check_scale, scaled_size
+from ..structures.timeline import TimeMap, fraction_text
+
+#: Default context on each side of a spatial tile, in HR pixels (every front end's default).
+TILE_OVERLAP = 16
+#: Why a blind model (``BlindResampler``) cannot downsample, after the model's name.
+BLIND_HAS_NO_DOWNSAMPLE = 'is a blind model, which has no learned Downsample'
 
 
 class CstvrError(ValueError):
@@ -55,18 +60,17 @@ def target_fps(args: Mapping, src_fps: Fraction, direction: str, default_factor,
     else:
         factor = Fraction(default_factor).limit_denominator(1001)
         dst = src_fps / factor if direction == 'down' else src_fps * factor
+    rates = f'{fraction_text(src_fps)} -> {fraction_text(dst)} fps'
     if direction == 'down' and dst > src_fps:
-        raise CstvrError(f'cannot raise the frame rate ({_f(src_fps)} -> {_f(dst)} fps); '
-                         f'use Upsample')
+        raise CstvrError(f'cannot raise the frame rate ({rates}); use Upsample')
     if direction == 'up' and dst < src_fps:
-        raise CstvrError(f'cannot lower the frame rate ({_f(src_fps)} -> {_f(dst)} fps); '
-                         f'use Downsample')
+        raise CstvrError(f'cannot lower the frame rate ({rates}); use Downsample')
     ratio = src_fps / dst if direction == 'down' else dst / src_fps
     try:
         check_scale(ratio, 'the temporal factor')
     except ValueError as err:
-        raise CstvrError(f'{err} ({_f(src_fps)} -> {_f(dst)} fps); ask for a frame rate '
-                         f'within that factor of the source\'s') from None
+        raise CstvrError(f'{err} ({rates}); ask for a frame rate within that factor of the '
+                         f'source\'s') from None
     return dst
 
 
@@ -157,8 +161,8 @@ def check_model(generator, direction: str, mode: Optional[str], model: str) -> s
         raise CstvrError(f'mode must be "steg" or "blind", got {mode!r}')
     kind = getattr(generator, 'mode', 'steg')
     if direction == 'down' and kind == 'blind':
-        raise CstvrError(f'model {model!r} is a blind model, which has no learned Downsample; '
-                         f'use a steg (CSTVRResampler) model')
+        raise CstvrError(f'model {model!r} {BLIND_HAS_NO_DOWNSAMPLE}; use a steg (CSTVRResampler) '
+                         f'model')
     if mode is not None and mode != kind:
         need = 'a BlindResampler' if mode == 'blind' else 'a steg (CSTVRResampler)'
         raise CstvrError(f'mode="{mode}" needs {need} model, but model {model!r} is a {kind} model')
@@ -169,7 +173,7 @@ def resampler_for(generator, direction: str, args: Mapping, src_fps: Fraction,
                   src_hw: Tuple[int, int], n_src: int, *, restored: Optional[Mapping] = None,
                   mode: Optional[str] = None, num_frames: Optional[int] = None,
                   model: str = 'the model', **engine_kw):
-    """The :class:`~mmagic_cstvr.clip_resampler.ClipResampler` that serves a request.
+    """The :class:`~mmagic_cstvr.engine.clip_resampler.ClipResampler` that serves a request.
 
     ``args``: the request (module docstring); ``restored``: what a downsample recorded (``fps``,
     ``size`` as (height, width), ``num_frames``), upsample only; ``engine_kw``: ``window``,
@@ -190,7 +194,3 @@ def resampler_for(generator, direction: str, args: Mapping, src_fps: Fraction,
                              **engine_kw)
     except ValueError as err:
         raise CstvrError(str(err)) from None
-
-
-def _f(x: Fraction) -> str:
-    return str(x.numerator) if x.denominator == 1 else f'{x.numerator}/{x.denominator}'

@@ -9,7 +9,7 @@ pixels sit exactly where the whole frame's do, and only the tile's core (without
 kept. Peak memory then follows the tile size and ``batch``, not the frame size. On CUDA every
 calling thread runs on its own stream with pinned host buffers, so the uploads, compute and downloads
 of windows computed by different threads overlap. Building one fixes glibc's mmap threshold
-(:mod:`mmagic_cstvr.host_allocator`), so the host memory of a long run stays flat.
+(:mod:`mmagic_cstvr.engine.host_allocator`), so the host memory of a long run stays flat.
 """
 from __future__ import annotations
 
@@ -24,10 +24,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..structures.timeline import (FractionLike, TimeMap, Window, as_fraction, plan_windows,
+                                   round_half_up, window_for_frame)
 from .fast_conv import use_onednn_conv3d
 from .host_allocator import fix_mmap_threshold
-from .timeline import (FractionLike, TimeMap, Window, as_fraction, plan_windows, round_half_up,
-                       window_for_frame)
+from .targets import BLIND_HAS_NO_DOWNSAMPLE, TILE_OVERLAP
 
 #: Destination frames per window when none is given: 4 LR frames for a downsample (7 HR frames at
 #: 2x, as the model is trained), and the HR frames spanned by about 4 LR frames for an upsample.
@@ -56,7 +57,7 @@ class ClipResampler:
                  dst_fps: FractionLike, n_src: int, dst_size: Tuple[int, int],
                  n_dst: Optional[int] = None, window: Optional[int] = None,
                  cuts: Iterable[int] = (), device='cpu', dtype=torch.float32,
-                 tile: int = 0, tile_overlap: int = 16):
+                 tile: int = 0, tile_overlap: int = TILE_OVERLAP):
         if direction not in ('down', 'up'):
             raise ValueError(f"direction must be 'down' or 'up', got {direction!r}")
         self.time_map = TimeMap(as_fraction(src_fps, 'source fps'), as_fraction(dst_fps, 'target fps'))
@@ -64,7 +65,7 @@ class ClipResampler:
             raise ValueError(f'Downsample cannot raise the frame rate ({self.time_map.src_fps} -> '
                              f'{self.time_map.dst_fps} fps); use Upsample')
         if direction == 'down' and getattr(generator, 'mode', None) == 'blind':
-            raise ValueError('a blind model has no learned Downsample; use a steg model')
+            raise ValueError(f'the model {BLIND_HAS_NO_DOWNSAMPLE}; use a steg model')
         if n_src < 1:
             raise ValueError('the source clip has no frames')
         if any(int(s) < 1 for s in dst_size):
@@ -194,12 +195,8 @@ class ClipResampler:
     def _run_batch(self, frames: Sequence[np.ndarray], size: Tuple[int, int],
                    positions: Tuple[float, ...], step: float, stream) -> np.ndarray:
         """One network call: (B, T, h, w, 3) arrays -> (B, T', *size, 3) float32 numpy."""
-        batch = torch.stack([self._to_tensor(f, stream is not None) for f in frames])
-        if self.direction == 'down':
-            out = self.generator.downsample(batch, size, positions, step)
-        else:
-            out = self.generator.upsample(batch, size, positions, step).clamp(0, 1)
-        out = out.permute(0, 2, 3, 4, 1).float()
+        batch = torch.stack([self.to_tensor(f, stream is not None) for f in frames])
+        out = self.network_call(batch, size, positions, step).permute(0, 2, 3, 4, 1).float()
         if stream is None:
             return out.cpu().numpy()
         host = torch.empty(out.shape, dtype=out.dtype, pin_memory=True)
@@ -216,7 +213,16 @@ class ClipResampler:
             stream = self._streams.stream = torch.cuda.Stream(self.device)
         return stream
 
-    def _to_tensor(self, frames: np.ndarray, pinned: bool = False) -> torch.Tensor:
+    def network_call(self, batch: torch.Tensor, size: Tuple[int, int],
+                     positions: Tuple[float, ...], step: float) -> torch.Tensor:
+        """The network in this engine's direction on a (B, 3, T, h, w) batch on the device: (B, 3,
+        T', *size) at ``positions`` (source frames) ``step`` source frames apart; an upsample's
+        output clamped to [0, 1]."""
+        if self.direction == 'down':
+            return self.generator.downsample(batch, size, positions, step)
+        return self.generator.upsample(batch, size, positions, step).clamp(0, 1)
+
+    def to_tensor(self, frames: np.ndarray, pinned: bool = False) -> torch.Tensor:
         """(T, H, W, 3) -> (3, T, H, W) on the device."""
         x = torch.from_numpy(np.ascontiguousarray(frames))
         if pinned:
@@ -242,9 +248,9 @@ def tile_spans(n_src: int, n_dst: int, tile: int, overlap: int) -> List[TileSpan
 
     Tile edges lie on the coarsest grid where source and destination pixel edges coincide (units
     of ``n_src / g`` source and ``n_dst / g`` destination pixels, ``g = gcd(n_src, n_dst)``), so
-    the pixel-centre convention of :mod:`mmagic_cstvr.lattice` holds inside every tile. ``tile``
-    and ``overlap`` are in pixels of the larger side, rounded to whole units; ``tile <= 0`` (or a
-    tile covering the axis) gives one tile.
+    the pixel-centre convention of :mod:`mmagic_cstvr.structures.lattice` holds inside every tile.
+    ``tile`` and ``overlap`` are in pixels of the larger side, rounded to whole units; ``tile <= 0``
+    (or a tile covering the axis) gives one tile.
     """
     g = math.gcd(n_src, n_dst)
     a, b = n_src // g, n_dst // g

@@ -13,8 +13,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from ..structures.colour import to_sample_type
 from .clip_resampler import ClipResampler
-from .colour import to_sample_type
 
 
 def resample_stream(engine: ClipResampler, frames: Iterable[np.ndarray], batch: int = 1,

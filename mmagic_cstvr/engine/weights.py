@@ -9,16 +9,17 @@ such a file, or by a path to plain safetensors weights plus an mmagic config (``
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Dict, Optional, Tuple, Union
 
 import torch
 from torch import nn
 
-from .archs import BlindResampler, CSTVRResampler, SpecialistSet
+from ..archs import SpecialistSet
+from ..registry import BASELINES, GENERATORS
 
-MODEL_ZOO = Path(__file__).resolve().parent / 'model_zoo'
-GENERATORS = {'CSTVRResampler': CSTVRResampler, 'BlindResampler': BlindResampler}
+MODEL_ZOO = Path(__file__).resolve().parents[1] / 'model_zoo'
 METADATA_KEY = 'cstvr_generator'
 
 
@@ -185,20 +186,48 @@ def fit_member(generator: nn.Module, state: Dict[str, torch.Tensor], cfg: Option
                        f'({"; ".join(reasons)})')
 
 
-def load_generator(model: Union[str, Path], config: Optional[Union[str, Path]] = None,
-                   device: Union[str, torch.device] = 'cpu') -> nn.Module:
-    """Build and load a resampler network in eval mode from a shipped name or a weights path.
+_loaded: Dict[Tuple, nn.Module] = {}
+_loaded_lock = threading.Lock()
+
+
+def load_generator(model: Union[str, Path], config=None, device: Union[str, torch.device] = 'cpu',
+                   dtype: torch.dtype = torch.float32) -> nn.Module:
+    """The resampler network of a shipped name or a weights path, in eval mode on ``device`` in
+    ``dtype``; ``config`` (an mmagic config: file, ``Config`` or dict) describes the network of
+    weights without an embedded config, or replaces it.
+
+    Every front end loads through here. A network is loaded once per process for each (file,
+    network config, device, precision) and shared (inference does not change a module, so threads
+    can share it): a caller that changes the module works on a copy.
 
     Raises :class:`WeightsError` naming the problem for a missing, truncated or corrupt file, a
     file without config (and no ``config=``), or weights that do not fit the network.
     """
-    path, state, embedded = read_weights(model)
-    if config is not None:
-        cfg = generator_cfg(config)
-    elif embedded is not None:
-        cfg = embedded
-    else:
-        raise WeightsError(f'{path} carries no network config: pass config=<mmagic config file>')
-    generator = build_generator(cfg)
-    fit_weights(generator, state, path, cfg.get('type'))
-    return generator.to(device).eval()
+    path = resolve(model)
+    refuse_pickle(path)
+    cfg = None if config is None else generator_cfg(config)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size,
+           None if cfg is None else json.dumps(cfg, sort_keys=True, default=str), str(device),
+           str(dtype))
+    with _loaded_lock:
+        generator = _loaded.get(key)
+        if generator is None:
+            path, state, embedded = read_weights(path)
+            if cfg is None:
+                if embedded is None:
+                    raise WeightsError(f'{path} carries no network config: pass config=<mmagic '
+                                       f'config file>')
+                cfg = embedded
+            generator = build_generator(cfg)
+            fit_weights(generator, state, path, cfg.get('type'))
+            generator = _loaded[key] = generator.to(device, dtype).eval()
+    return generator
+
+
+def load_resampler(model: str, config=None, device: Union[str, torch.device] = 'cpu') -> nn.Module:
+    """A baseline by name (``naive``, ``flow``, ``mvtools``: a fresh one) or a trained network
+    (:func:`load_generator`)."""
+    if model in BASELINES:
+        return BASELINES[model]().to(device).eval()
+    return load_generator(model, config, device)

@@ -6,17 +6,15 @@ Subcommands:
   downsample  IN OUT: a video file through core.cstvr.Downsample and ffmpeg
   upsample    IN OUT: a video file through core.cstvr.Upsample and ffmpeg
   roundtrip   IN OUT: Downsample then Upsample in one graph
-              (these three live in vs_cstvr/command.py)
+              (these three live in mmagic_cstvr/cli/resample.py)
   eval        score models and baselines with the papers' protocol
               (mmagic_cstvr/evaluation/harness.py)
   report      results table, PSNR-vs-factor plots and side-by-side crops
               (mmagic_cstvr/evaluation/report.py)
   benchmark   frames/s, latency, memory and roofline of Downsample/Upsample against the naive
-              baseline, directly and through vspipe (mmagic_cstvr/benchmark.py)
+              baseline, directly and through vspipe (mmagic_cstvr/cli/benchmark.py)
   codec-sweep round-trip quality with a real codec between Downsample and Upsample
-              (mmagic_cstvr/evaluation/codec_sweep.py)
-
-More subcommands come with the plugin, training and inference issues.
+              (mmagic_cstvr/cli/codec_sweep.py)
 """
 from __future__ import annotations
 
@@ -26,8 +24,8 @@ import platform
 import subprocess
 import sys
 
-from . import __version__
-from .media_probe import find_ffmpeg
+from .. import __version__
+from ..media.probe import find_ffmpeg
 
 
 def _module_version(module: str) -> str:
@@ -99,16 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p_info = sub.add_parser("info", help="show versions of the installed stack")
     p_info.set_defaults(func=cmd_info)
-    from vs_cstvr.command import add_parsers
+    from .resample import add_parsers
 
     add_parsers(sub)
-    from .evaluation.harness import add_parser as add_eval_parser
-    from .evaluation.report import add_parser as add_report_parser
-    from .evaluation.codec_sweep import add_parser as add_codec_sweep_parser
+    from ..evaluation.harness import add_parser as add_eval_parser
+    from ..evaluation.report import add_parser as add_report_parser
 
     add_eval_parser(sub)
     add_report_parser(sub)
     from .benchmark import add_parser as add_benchmark_parser
+    from .codec_sweep import add_parser as add_codec_sweep_parser
 
     add_benchmark_parser(sub)
     add_codec_sweep_parser(sub)
@@ -123,6 +121,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     return int(args.func(args) or 0)
 
-
-if __name__ == "__main__":
-    sys.exit(main())
