@@ -103,7 +103,8 @@ class Argument:
 BOTH = (DOWN, UP)
 _FACTOR = ('Downsample: the model\'s factor (2); Upsample: what Downsample recorded, else the '
            'model\'s factor')
-_SIZE = 'Downsample: the model\'s scale (4); Upsample: what Downsample recorded, else the model\'s'
+_SIZE = ('Downsample: the model\'s scale (4); Upsample: what Downsample recorded, else the '
+         'model\'s scale')
 
 #: The arguments in the order of the plugin's signatures.
 ARGUMENTS: Tuple[Argument, ...] = (
