@@ -6,8 +6,9 @@ built in Python on top of :class:`mmagic_cstvr.engine.clip_resampler.ClipResampl
 other front ends share:
 
 - :mod:`vs_cstvr.dispatch`: the hand-over from the C plugin (arguments in, clip or error out);
-- :mod:`vs_cstvr.params`: argument checks (the target geometry they describe is worked out by
-  :mod:`mmagic_cstvr.engine.targets`, shared with the ffmpeg inferencer);
+- :mod:`vs_cstvr.params`: the input clip check (the other arguments are defined and checked by
+  :mod:`mmagic_cstvr.engine.arguments`, their target geometry worked out by
+  :mod:`mmagic_cstvr.engine.targets`, both shared with the other front ends);
 - :mod:`mmagic_cstvr.engine.runtime`: device, precision and the loaded-model cache (shared too);
 - :mod:`vs_cstvr.frames`: VapourSynth frames <-> numpy, and frame properties;
 - :mod:`vs_cstvr.cache`: the bounded cache of computed windows;

@@ -5,7 +5,7 @@ The plugin stores a public function's arguments under a token and runs
 with ``core.cstvr.CallArgs(token=...)``, builds the clip (:mod:`vs_cstvr.filters`) and hands it back with
 ``core.cstvr.CallResult(token=..., clip=...)``; any failure goes back as
 ``core.cstvr.CallResult(token=..., error=...)`` and becomes the filter's error: the message alone for a
-request the filters refuse (:class:`~vs_cstvr.params.CstvrError`), the whole traceback for anything
+request the filters refuse (:class:`~mmagic_cstvr.engine.targets.CstvrError`), the whole traceback for anything
 else (and for everything when ``CSTVR_DEBUG=1``). Nothing escapes into the interpreter.
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ def create(name: str, token: int) -> None:
 
 def describe(name: str, err: BaseException) -> str:
     """The error message for a failed call of ``name``."""
-    from .params import CstvrError
+    from mmagic_cstvr.engine.targets import CstvrError
     if isinstance(err, CstvrError) and os.environ.get('CSTVR_DEBUG', '') in ('', '0'):
         return f'{name}: {err}'
     trace = ''.join(traceback.format_exception(type(err), err, err.__traceback__))

@@ -31,11 +31,12 @@ import numpy as np
 
 from mmagic_cstvr.engine.runtime import (check_memory, default_model, load_model, select_device,
                                   select_dtype)
-from mmagic_cstvr.engine.targets import TILE_OVERLAP
+from mmagic_cstvr.engine.arguments import DOWN, UP, read
+from mmagic_cstvr.engine.targets import CstvrError
 
 from . import frames as fr
 from .cache import ComputeOnceCache
-from .params import CstvrError, check_clip, integer, text
+from .params import check_clip
 
 
 def downsample(args: Mapping):
@@ -54,40 +55,29 @@ def _build(direction: str, args: Mapping):
     from mmagic_cstvr.engine.targets import resampler_for
 
     core = vs.core
-    clip = args['clip']
+    a = read(args, DOWN if direction == 'down' else UP)
+    clip = a['clip']
     sample = check_clip(clip)
-    mode = text(args, 'mode') if direction == 'up' else None
-    if mode is not None and mode not in ('steg', 'blind'):
-        raise CstvrError(f'mode must be "steg" or "blind", got {mode!r}')
-    batch = integer(args, 'batch', 1, minimum=1)
-    tile = integer(args, 'tile', 0, minimum=0)
-    tile_overlap = integer(args, 'tile_overlap', TILE_OVERLAP, minimum=0)
-    window = integer(args, 'window', None, minimum=1)
-    scenechange = integer(args, 'scenechange', 1, choices=(0, 1, 2))
-    bf16 = integer(args, 'bf16', 0, choices=(0, 1))
-    num_frames = integer(args, 'num_frames', None, minimum=1)
-    sc_threshold = args.get('sc_threshold', 0.1)
-    if not 0 < sc_threshold <= 1:
-        raise CstvrError(f'sc_threshold must be in (0, 1], got {sc_threshold}')
-
-    device = select_device(integer(args, 'device_index', None))
-    dtype = select_dtype(device, sample == 'f16', bool(bf16))
-    model = text(args, 'model') or default_model(direction, mode)
-    generator = load_model(model, text(args, 'config'), device, dtype)
+    mode = a.get('mode')
+    device = select_device(a['device_index'])
+    dtype = select_dtype(device, sample == 'f16', a.get('bf16', False))
+    model = a['model'] or default_model(direction, mode)
+    generator = load_model(model, a['config'], device, dtype)
     src_fps = Fraction(clip.fps.numerator, clip.fps.denominator)
-    restored = _recorded_source(clip, args) if direction == 'up' else {}
-    engine = resampler_for(generator, direction, args, src_fps, (clip.height, clip.width),
-                           clip.num_frames, restored=restored, mode=mode, num_frames=num_frames,
-                           model=model, window=window, device=device, dtype=dtype, tile=tile,
-                           tile_overlap=tile_overlap)
+    restored = _recorded_source(clip, a) if direction == 'up' else {}
+    engine = resampler_for(generator, direction, a, src_fps, (clip.height, clip.width),
+                           clip.num_frames, restored=restored, mode=mode,
+                           num_frames=a.get('num_frames'), model=model, window=a['window'],
+                           device=device, dtype=dtype, tile=a['tile'],
+                           tile_overlap=a['tile_overlap'])
 
     src = clip
-    if scenechange == 2:
+    if a['scenechange'] == 2:
         if not hasattr(core, 'misc'):
             raise CstvrError('scenechange=2 runs misc.SCDetect, but the misc plugin is not loaded; '
                              'install it, or mark cuts with _SceneChangePrev/_SceneChangeNext and '
                              'use scenechange=1')
-        src = core.misc.SCDetect(src, threshold=sc_threshold)
+        src = core.misc.SCDetect(src, threshold=a['sc_threshold'])
     if direction == 'down':
         out_sample = 'u8'
         extra = {fr.SRC_WIDTH: clip.width, fr.SRC_HEIGHT: clip.height,
@@ -96,11 +86,13 @@ def _build(direction: str, args: Mapping):
     else:
         out_sample = 'f16' if (sample == 'f16' and device.type == 'cuda') else 'f32'
         extra = {}
-    return ResampledClip(core, src, engine, out_sample, batch, scenechange > 0, extra).clip
+    return ResampledClip(core, src, engine, out_sample, a['batch'], a['scenechange'] > 0,
+                         extra).clip
 
 
 def _recorded_source(clip, args: Mapping) -> Dict[str, object]:
-    """What Downsample recorded about its source, read from frame 0, when it is needed."""
+    """What Downsample recorded about its source, read from frame 0, when the arguments (as
+    :func:`~mmagic_cstvr.engine.arguments.read` returns them) leave it to be restored."""
     wants_fps = all(args.get(k) is None for k in ('fps_num', 'fps_den', 'factor_num', 'factor_den'))
     wants_size = all(args.get(k) is None for k in ('width', 'height', 'scale'))
     wants_count = args.get('num_frames') is None

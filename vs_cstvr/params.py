@@ -1,13 +1,10 @@
-"""Argument checks of ``core.cstvr.*``.
+"""The input clip check of ``core.cstvr.*``.
 
-The target geometry the arguments describe (``fps_num/fps_den`` or ``factor_num/factor_den``,
-``width``/``height`` or ``scale``, what Downsample recorded) is worked out by
-:mod:`mmagic_cstvr.engine.targets`, which every front end shares; :class:`CstvrError` comes from
-there.
+The other arguments are defined, converted and checked by :mod:`mmagic_cstvr.engine.arguments`;
+the target geometry they describe is worked out by :mod:`mmagic_cstvr.engine.targets`. Both are
+shared by every front end.
 """
 from __future__ import annotations
-
-from typing import Mapping, Optional
 
 from mmagic_cstvr.engine.targets import CstvrError
 
@@ -40,27 +37,3 @@ def check_clip(clip, what: str = 'the clip') -> str:
         raise CstvrError(f'{what} is {fmt.name}: cstvr reads RGBS, RGBH or RGB24; convert it first, '
                          f'e.g. core.resize.Point(clip, format=vs.RGBS)')
     return sample
-
-
-def text(args: Mapping, name: str) -> Optional[str]:
-    """A ``data`` argument as str (None when absent)."""
-    value = args.get(name)
-    if value is None:
-        return None
-    if isinstance(value, (bytes, bytearray)):
-        value = bytes(value).decode('utf-8')
-    return str(value)
-
-
-def integer(args: Mapping, name: str, default: Optional[int], minimum: Optional[int] = None,
-            choices=None) -> Optional[int]:
-    """An ``int`` argument, checked."""
-    value = args.get(name)
-    if value is None:
-        return default
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise CstvrError(f'{name} must be >= {minimum}, got {value}')
-    if choices is not None and value not in choices:
-        raise CstvrError(f'{name} must be one of {", ".join(map(str, choices))}, got {value}')
-    return value

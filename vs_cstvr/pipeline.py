@@ -1,17 +1,10 @@
 """Building blocks of the example scripts and the ``cstvr`` command: read a video file as RGB, turn
 text options into ``core.cstvr.*`` arguments, and convert the result for output.
 
-Text options (``vspipe -a key=value``, or the command line):
-
-============== =====================================================================================
-``factor``      temporal factor ``2``, ``5/4`` (Downsample divides the frame rate, Upsample multiplies)
-``fps``         target frame rate ``24000/1001`` (instead of ``factor``)
-``scale``       spatial factor (float), or ``width``/``height`` in pixels
-``model``       shipped model name or weights path; ``config`` an mmagic config for plain weights
-``device``      -1 for the CPU, 0.. for a CUDA device (default: CUDA 0 when there is one)
-``batch``, ``tile``, ``tile_overlap``, ``window``, ``scenechange``: passed on as integers
-``mode``        Upsample: ``steg`` or ``blind``; ``bf16`` (0/1); ``num_frames``
-============== =====================================================================================
+Text options (``vspipe -a key=value``, or the command line) are named by the ``option`` of each
+argument in :mod:`mmagic_cstvr.engine.arguments`: ``factor`` and ``fps`` are fractions (``5/4``,
+``24000/1001``) that set ``*_num``/``*_den``, ``device`` sets ``device_index``, the others set the
+argument of their name (``model`` and ``config`` paths are taken from the shell's folder).
 """
 from __future__ import annotations
 
@@ -20,6 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Tuple
 
+from mmagic_cstvr.engine.arguments import DOWN, UP, options as spec_options
 from mmagic_cstvr.structures.colour import MATRIX_NAMES, default_matrix
 from mmagic_cstvr.media.ffmpeg_pipes import check_subsampling
 from mmagic_cstvr.structures.timeline import as_fraction
@@ -54,35 +48,27 @@ def _int(value, name: str) -> int:
 
 
 def filter_kwargs(options: Mapping[str, object], direction: str) -> Dict[str, object]:
-    """``core.cstvr.Downsample``/``Upsample`` keyword arguments from text options (None and
-    empty values are left out, so the filter's defaults apply)."""
+    """``core.cstvr.Downsample``/``Upsample`` keyword arguments from text options (the
+    ``option`` of each :data:`~mmagic_cstvr.engine.arguments.ARGUMENTS` entry; None and empty
+    values are left out, so the filter's defaults apply)."""
     opts = {k: v for k, v in options.items() if v is not None and str(v) != ''}
     kw: Dict[str, object] = {}
-    if 'factor' in opts:
-        f = _fraction(opts['factor'], 'factor')
-        kw['factor_num'], kw['factor_den'] = f.numerator, f.denominator
-    if 'fps' in opts:
-        f = _fraction(opts['fps'], 'fps')
-        kw['fps_num'], kw['fps_den'] = f.numerator, f.denominator
-    if 'scale' in opts:
-        try:
-            kw['scale'] = float(opts['scale'])
-        except ValueError:
-            raise OptionError(f'scale must be a number, got {opts["scale"]!r}') from None
-    for name in ('width', 'height', 'batch', 'tile', 'tile_overlap', 'window', 'scenechange'):
-        if name in opts:
-            kw[name] = _int(opts[name], name)
-    if 'device' in opts:
-        kw['device_index'] = _int(opts['device'], 'device')
-    for name in ('model', 'config'):
-        if name in opts:
-            kw[name] = _user_path(str(opts[name]))
-    if direction == 'up':
-        if 'mode' in opts:
-            kw['mode'] = str(opts['mode'])
-        for name in ('bf16', 'num_frames'):
-            if name in opts:
-                kw[name] = _int(opts[name], name)
+    for option, targets in spec_options(DOWN if direction == 'down' else UP).items():
+        if option not in opts:
+            continue
+        value = opts[option]
+        if len(targets) == 2:
+            f = _fraction(value, option)
+            kw[targets[0].name], kw[targets[1].name] = f.numerator, f.denominator
+        elif targets[0].py_type is float:
+            try:
+                kw[targets[0].name] = float(value)
+            except ValueError:
+                raise OptionError(f'{option} must be a number, got {value!r}') from None
+        elif targets[0].py_type in (int, bool):
+            kw[targets[0].name] = _int(value, option)
+        else:
+            kw[targets[0].name] = _user_path(str(value)) if targets[0].path else str(value)
     return kw
 
 

@@ -31,7 +31,8 @@ from mmengine.registry import INFERENCERS
 
 from ..engine.clip_resampler import ClipResampler
 from ..engine.runtime import check_memory, select_device
-from ..engine.targets import TILE_OVERLAP, CstvrError, resampler_for, restore_from_tag
+from ..engine.arguments import engine_defaults
+from ..engine.targets import CstvrError, resampler_for, restore_from_tag
 from ..engine.window_stream import resample_stream
 from ..engine.weights import WeightsError, load_generator
 from ..media.ffmpeg_pipes import (ONE_SLICE, EncoderProcess, FrameReader, check_subsampling,
@@ -89,10 +90,11 @@ class CSTVRInferencer(BaseInferencer):
         postprocess=[])
     preprocess_kwargs = set(func_kwargs['preprocess'])
     forward_kwargs = set(func_kwargs['forward'])
-    #: Engine settings (per call with ``extra_parameters=``): windows per network call, output
-    #: frames per window (None: the engine's default), spatial tiles and their overlap in HR
+    #: Engine settings (per call with ``extra_parameters=``), the filters' arguments of those
+    #: names with their defaults (:mod:`mmagic_cstvr.engine.arguments`): windows per network call,
+    #: output frames per window (None: the engine's default), spatial tiles and their overlap in HR
     #: pixels (0: whole frames), bfloat16 for the upsample.
-    extra_parameters = dict(batch=1, window=None, tile=0, tile_overlap=TILE_OVERLAP, bf16=False)
+    extra_parameters = engine_defaults(('batch', 'window', 'tile', 'tile_overlap', 'bf16'))
 
     def __init__(self, config=None, ckpt: Optional[Union[str, Path]] = None,
                  device: Union[None, int, str, torch.device] = None,

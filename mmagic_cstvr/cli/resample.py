@@ -26,7 +26,8 @@ from typing import Dict, List
 
 from vs_cstvr.pipeline import OptionError, filter_kwargs, for_output, open_rgb
 
-from ..engine.targets import TILE_OVERLAP, restore_from_tag
+from ..engine.arguments import BY_NAME, DOWN, ENGINE, UP, Argument, options as spec_options
+from ..engine.targets import restore_from_tag
 from ..media.ffmpeg_pipes import (RGB_PIX_FMTS, EncoderProcess, encoder_defaults, muxer_for,
                                   output_args)
 from ..media.probe import (DAMAGED_HINT, METADATA_TAG, FfmpegError, describe_source,
@@ -62,29 +63,8 @@ def add_parsers(sub) -> None:
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument('input', metavar='IN', help='input video file')
         p.add_argument('output', metavar='OUT', help='output video file (.mp4, .mkv, .mov, ...)')
-        g = p.add_argument_group('resampling')
-        g.add_argument('--factor', help='temporal factor: 2, 5/4 (30 -> 24 fps); upsample: '
-                                        'multiplies the frame rate')
-        g.add_argument('--fps', help='target frame rate, e.g. 24000/1001 (instead of --factor)')
-        g.add_argument('--scale', help='spatial factor (downsample divides the size by it)')
-        g.add_argument('--size', help='target size WxH (instead of --scale)')
-        if name == 'upsample':
-            g.add_argument('--mode', choices=('steg', 'blind'),
-                           help='steg: a cstvr downsample output; blind: ordinary footage')
-            g.add_argument('--num-frames', type=int, help='output frame count')
-        if name != 'downsample':
-            g.add_argument('--bf16', action='store_true', help='upsample in bfloat16')
-        m = p.add_argument_group('model and device')
-        m.add_argument('--model', help='shipped model name or .safetensors weights path')
-        m.add_argument('--config', help='mmagic config for weights without an embedded config')
-        m.add_argument('--device', type=int, help='-1 = CPU, 0.. = CUDA device (default: CUDA 0 '
-                                                  'when there is one)')
-        m.add_argument('--batch', type=int, help='windows per network call')
-        m.add_argument('--tile', type=int, help='spatial tile size in HR pixels (0: off)')
-        m.add_argument('--tile-overlap', type=int, help='tile overlap in HR pixels')
-        m.add_argument('--window', type=int, help='output frames per window')
-        m.add_argument('--scenechange', type=int, choices=(0, 1, 2),
-                       help='0 ignore cuts, 1 honour _SceneChange props (default), 2 misc.SCDetect')
+        _add_filter_flags(p, COMMAND_FILTERS[name], exclude=ROUNDTRIP_SETS if name == 'roundtrip'
+                          else ())
         e = p.add_argument_group('encoding')
         e.add_argument('--codec', default='libx264', help='ffmpeg video encoder (libx264)')
         e.add_argument('--crf', type=int, help='x264/x265 CRF (default: 12 downsample, 18 '
@@ -103,6 +83,48 @@ def add_parsers(sub) -> None:
         p.add_argument('-y', '--overwrite', action='store_true', help='overwrite OUT')
         p.add_argument('-q', '--quiet', action='store_true', help='no progress bar')
         p.set_defaults(func=main_for(name))
+
+
+#: The filters each command runs.
+COMMAND_FILTERS = {'downsample': (DOWN,), 'upsample': (UP,), 'roundtrip': (DOWN, UP)}
+#: Text options the round trip sets itself (its Upsample restores the source).
+ROUNDTRIP_SETS = ('mode', 'num_frames')
+#: The flag that sets ``width`` and ``height`` together.
+SIZE_HELP = 'target size WxH (instead of --scale)'
+
+
+def flag_help(arg: Argument) -> str:
+    """The help of the flag that sets ``arg``: its help and its default."""
+    return f'{arg.help} (default: {arg.describe_default()})'
+
+
+def _add_filter_flags(parser, filters, exclude=()) -> None:
+    """One flag per text option of ``filters`` (:func:`~mmagic_cstvr.engine.arguments.options`),
+    in argument groups as the spec groups them; ``width``/``height`` are set by ``--size``. The
+    flags default to None: the filter's own default applies."""
+    groups: Dict[str, object] = {}
+    seen = set()
+    for filter_name in filters:
+        for option, targets in spec_options(filter_name).items():
+            if option in seen or option in exclude:
+                continue
+            seen.add(option)
+            arg = targets[0]
+            group = groups.get(arg.group) or groups.setdefault(
+                arg.group, parser.add_argument_group(arg.group))
+            if option in ('width', 'height'):
+                if 'size' not in seen:
+                    seen.add('size')
+                    group.add_argument('--size', help=SIZE_HELP)
+                continue
+            kw: Dict[str, object] = {'help': flag_help(arg)}
+            if arg.py_type is bool:
+                kw['action'] = 'store_true'
+            elif arg.py_type is int and len(targets) == 1:
+                kw['type'] = int
+            if arg.choices is not None and arg.py_type is not bool:
+                kw['choices'] = arg.choices
+            group.add_argument('--' + option.replace('_', '-'), **kw)
 
 
 _EPILOG = ('Builds the VapourSynth graph (bestsource -> RGBS -> core.cstvr.*) and pipes y4m into '
@@ -131,13 +153,10 @@ def run(name: str, args: argparse.Namespace) -> int:
 
 
 def _options(name: str, args: argparse.Namespace, direction: str) -> Dict[str, object]:
-    opts = {k: getattr(args, k, None) for k in
-            ('factor', 'fps', 'scale', 'model', 'config', 'device', 'batch', 'tile', 'window',
-             'scenechange', 'mode')}
-    opts['tile_overlap'] = args.tile_overlap
-    if direction == 'up':
-        opts['num_frames'] = getattr(args, 'num_frames', None)
-        opts['bf16'] = 1 if getattr(args, 'bf16', False) else None
+    opts = {option: getattr(args, option, None)
+            for option in spec_options(DOWN if direction == 'down' else UP)}
+    if opts.get('bf16') is not None:
+        opts['bf16'] = 1 if opts['bf16'] else None
     if args.size:
         try:
             opts['height'], opts['width'] = parse_size(args.size, '--size')
@@ -192,9 +211,7 @@ def _run(name: str, args: argparse.Namespace) -> int:
         if name == 'downsample':
             result = lr
         elif name == 'roundtrip':
-            shared = {k: v for k, v in down_kw.items()
-                      if k in ('model', 'config', 'device_index', 'batch', 'tile', 'tile_overlap',
-                               'window', 'scenechange')}
+            shared = {k: v for k, v in up_kw.items() if BY_NAME[k].group == ENGINE}
             extra = {'bf16': 1} if args.bf16 else {}
             result = core.cstvr.Upsample(lr, **shared, **extra)
             metadata = {}
@@ -237,8 +254,7 @@ def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object]) -> i
     if kw.get('scenechange') == 2:
         raise UsageError('--scenechange 2 (misc.SCDetect) needs --backend vapoursynth')
     direction = {'downsample': 'down', 'upsample': 'up', 'roundtrip': 'roundtrip'}[name]
-    extra = {'batch': kw.get('batch', 1), 'window': kw.get('window'), 'tile': kw.get('tile', 0),
-             'tile_overlap': kw.get('tile_overlap', TILE_OVERLAP), 'bf16': bool(getattr(args, 'bf16', 0))}
+    extra = {k: kw[k] for k in CSTVRInferencer.extra_parameters if k in kw}
     out = Path(args.output)
     try:
         inferencer = CSTVRInferencer(
