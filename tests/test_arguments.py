@@ -8,7 +8,7 @@ import pytest
 
 import vs_testlib as lib
 from mmagic_cstvr.engine import arguments as spec
-from mmagic_cstvr.engine.targets import CstvrError
+from mmagic_cstvr.errors import CstvrError
 
 
 def _parse(signature: str):

@@ -11,9 +11,8 @@ import pytest
 
 import vs_testlib as lib
 from mmagic_cstvr.apis import CSTVRInferencer
-from mmagic_cstvr.media.probe import DAMAGED_HINT, FfmpegError, probe
-from mmagic_cstvr.engine.targets import CstvrError
-from mmagic_cstvr.engine.weights import WeightsError
+from mmagic_cstvr.media.probe import DAMAGED_HINT, probe
+from mmagic_cstvr.errors import FfmpegError, WeightsError
 
 vs = pytest.importorskip('vapoursynth')
 

@@ -9,7 +9,8 @@ import torch
 
 import vs_testlib as lib
 from mmagic_cstvr.apis import CSTVRInferencer
-from mmagic_cstvr.media.probe import FfmpegError, probe
+from mmagic_cstvr.media.probe import probe
+from mmagic_cstvr.errors import FfmpegError
 from mmagic_cstvr.structures.timeline import TimeMap
 
 NTSC, FILM, NTSC60 = Fraction(30000, 1001), Fraction(24000, 1001), Fraction(60000, 1001)
@@ -260,7 +261,8 @@ def test_command_backends_write_the_same_frames(vs_core, assets, tmp_path, name,
 def test_registered_and_built_from_config_or_embedded_config(assets, lr, tmp_path):
     from mmengine.registry import INFERENCERS
     assert INFERENCERS.get('CSTVRInferencer') is CSTVRInferencer
-    from mmagic_cstvr.engine.weights import WeightsError, read_weights
+    from mmagic_cstvr.engine.weights import read_weights
+    from mmagic_cstvr.errors import WeightsError
     _, state, cfg = read_weights(assets['steg'])
     config = tmp_path / 'cfg.py'
     config.write_text(f'model = dict(generator={cfg!r})\n')
@@ -299,7 +301,7 @@ def test_unknown_encoder_and_bad_requests(steg, assets, tmp_path):
     with pytest.raises(FfmpegError, match="Unknown encoder 'nosuchcodec'"):
         steg(video=assets['ntsc'], result_out_dir=out, codec='nosuchcodec')
     assert not out.exists() and not (tmp_path / 'o.mkv.partial').exists()
-    from mmagic_cstvr.engine.targets import CstvrError
+    from mmagic_cstvr.errors import CstvrError
     for kw, message in ((dict(fps=60), 'cannot raise the frame rate'),
                         (dict(fps='abc'), 'fps must be a number'),
                         (dict(direction='sideways'), 'direction must be'),

@@ -9,13 +9,13 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ('mmagic_cstvr', 'vs_cstvr')
 
 #: The layers of ``mmagic_cstvr``, lowest first; a package may import its own layer and the ones
-#: below. ``utils`` shares a layer with the mmagic components: ``runner_setup`` registers them
+#: below. ``errors`` (the exception hierarchy) is at the bottom, where every layer can raise them. ``utils`` shares a layer with the mmagic components: ``runner_setup`` registers them
 #: (through the package's ``register_all_modules``, so the package root sits there too) and
 #: ``compat`` imports nothing of the project. ``registry`` (name -> network class) sits there too:
 #: it names the ``archs`` classes, ``models`` feeds mmagic's ``MODELS`` from it, and the weights
 #: loader (``engine``) and the evaluation commands look names up in it.
 LAYERS: List[Tuple[str, ...]] = [
-    ('structures',),
+    ('structures', 'errors'),
     ('media',),
     ('archs',),
     ('models', 'losses', 'datasets', 'utils', 'registry', ''),
@@ -27,7 +27,7 @@ LAYERS: List[Tuple[str, ...]] = [
 #: ``vs_cstvr`` (which in turn may import every layer but these).
 FRONT_ENDS = ('cli',)
 #: Modules allowed directly in ``mmagic_cstvr/``.
-TOP_LEVEL = {'__init__.py', 'registry.py'}
+TOP_LEVEL = {'__init__.py', 'registry.py', 'errors.py'}
 
 
 def module_name(path: Path) -> Tuple[str, bool]:

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 import vs_testlib as lib
-from mmagic_cstvr.engine.weights import WeightsError, load_generator
+from mmagic_cstvr.engine.weights import load_generator
+from mmagic_cstvr.errors import WeightsError
 
 HINT = 'tools/export_weights.py'
 

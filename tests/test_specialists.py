@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from mmagic_cstvr.archs import BlindResampler, CSTVRResampler, DownNet, LRDownNet, SpecialistSet
-from mmagic_cstvr.engine.weights import (WeightsError, build_generator, fit_member, load_generator,
-                                  read_weights, save_weights)
+from mmagic_cstvr.archs import BlindResampler, DownNet, LRDownNet, SpecialistSet
+from mmagic_cstvr.engine.weights import (build_generator, fit_member, load_generator, read_weights, save_weights)
+from mmagic_cstvr.errors import WeightsError
 
 ROOT = Path(__file__).resolve().parents[1]
 V3 = dict(type='CSTVRResampler', design='lr-grid', down=dict(channels=8, frame_blocks=1, blocks=1),

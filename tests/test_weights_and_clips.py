@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from mmagic_cstvr.engine.clip_resampler import ClipResampler
-from mmagic_cstvr.engine.weights import WeightsError, build_generator, load_generator, save_weights
+from mmagic_cstvr.engine.weights import build_generator, load_generator, save_weights
+from mmagic_cstvr.errors import WeightsError
 
 TINY = dict(type='CSTVRResampler',
             down=dict(channels=8, blocks=1, hidden=16, stem_shuffle=2),

@@ -58,7 +58,8 @@ def trained_weights(checkpoint):
     fix."""
     if checkpoint in (None, "none"):
         return None
-    from mmagic_cstvr.engine.weights import WeightsError, load_generator, read_weights
+    from mmagic_cstvr.engine.weights import load_generator, read_weights
+    from mmagic_cstvr.errors import WeightsError
 
     try:
         load_generator(checkpoint)  # the whole file must load, not only the member tested
@@ -77,7 +78,8 @@ def load_generator_weights(runner, trained, checkpoint):
             raise SystemExit(f"{type(model.generator).__name__} has learned parameters: "
                              "pass a CHECKPOINT (.safetensors or a shipped model name)")
         return
-    from mmagic_cstvr.engine.weights import WeightsError, fit_member
+    from mmagic_cstvr.engine.weights import fit_member
+    from mmagic_cstvr.errors import WeightsError
 
     path, state, cfg = trained
     try:

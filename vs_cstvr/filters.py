@@ -32,7 +32,7 @@ import numpy as np
 from mmagic_cstvr.engine.runtime import (check_memory, default_model, load_model, select_device,
                                   select_dtype)
 from mmagic_cstvr.engine.arguments import DOWN, UP, read
-from mmagic_cstvr.engine.targets import CstvrError
+from mmagic_cstvr.errors import CstvrError
 
 from . import frames as fr
 from .cache import ComputeOnceCache

@@ -6,7 +6,7 @@ shared by every front end.
 """
 from __future__ import annotations
 
-from mmagic_cstvr.engine.targets import CstvrError
+from mmagic_cstvr.errors import CstvrError
 
 SAMPLE_OF_FORMAT = {'RGB24': 'u8', 'RGBS': 'f32', 'RGBH': 'f16'}
 

@@ -13,6 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Tuple
 
+from mmagic_cstvr.errors import OptionError
 from mmagic_cstvr.engine.arguments import DOWN, UP, options as spec_options
 from mmagic_cstvr.structures.colour import MATRIX_NAMES, default_matrix
 from mmagic_cstvr.media.ffmpeg_pipes import check_subsampling
@@ -27,10 +28,6 @@ OUTPUT_FORMATS = {
     'rgb24': ('RGB24', 'gbrp'),
     'rgbs': ('RGBS', 'gbrpf32le'),
 }
-
-
-class OptionError(ValueError):
-    """A text option that cannot be turned into a filter argument."""
 
 
 def _fraction(value: str, name: str) -> Fraction:

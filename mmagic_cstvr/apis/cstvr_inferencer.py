@@ -32,9 +32,10 @@ from mmengine.registry import INFERENCERS
 from ..engine.clip_resampler import ClipResampler
 from ..engine.runtime import check_memory, select_device
 from ..engine.arguments import engine_defaults
-from ..engine.targets import CstvrError, resampler_for, restore_from_tag
+from ..engine.targets import resampler_for, restore_from_tag
+from ..errors import CstvrError, WeightsError
 from ..engine.window_stream import resample_stream
-from ..engine.weights import WeightsError, load_generator
+from ..engine.weights import load_generator
 from ..media.ffmpeg_pipes import (ONE_SLICE, EncoderProcess, FrameReader, check_subsampling,
                                   encode_filter, encoder_defaults, muxer_for, output_args, planar,
                                   raw_input_args)

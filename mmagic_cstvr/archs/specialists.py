@@ -6,7 +6,7 @@ downsampled by a specialist is upsampled by the same specialist when the factors
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 from torch import nn

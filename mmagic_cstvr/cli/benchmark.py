@@ -44,7 +44,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 import torch
 
 from ..engine.targets import BLIND_HAS_NO_DOWNSAMPLE
-from ..evaluation.speed import BenchmarkError
+from ..errors import BenchmarkError, CstvrError
 from ..evaluation.speed.measure import (MB, precision_check, roofline, roundtrip_fps,
                                         time_engine, peak_flops)
 from ..evaluation.speed.table import format_table
@@ -341,8 +341,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..engine.targets import CstvrError
-    from ..engine.weights import WeightsError
     log = (lambda *a, **k: None) if args.quiet else \
         (lambda msg: print(f'[benchmark] {msg}', file=sys.stderr, flush=True))
     try:
@@ -350,7 +348,7 @@ def main(args: argparse.Namespace) -> int:
                                batch=args.batch, dtype=args.dtype, device=args.device,
                                warmup=args.warmup, runs=args.runs, threads=args.threads,
                                mode=args.mode, vspipe=not args.no_vspipe, only=args.only, log=log)
-    except (BenchmarkError, WeightsError, CstvrError) as err:
+    except CstvrError as err:
         print(f'cstvr benchmark: error: {err}', file=sys.stderr)
         return 2
     print(format_table(result))

@@ -10,7 +10,7 @@ from ..evaluation.codec_report import markdown, plot
 from ..evaluation.codec_sweep import parse_codec, sweep
 from ..evaluation.harness import MODEL_HELP, add_model_and_data_arguments, parse_factors
 from ..media.lossy_codec import ENCODERS
-from ..media.probe import FfmpegError
+from ..errors import FfmpegError
 from ..structures.timeline import as_fraction
 
 

@@ -24,14 +24,16 @@ import threading
 from pathlib import Path
 from typing import Dict, List
 
-from vs_cstvr.pipeline import OptionError, filter_kwargs, for_output, open_rgb
+from vs_cstvr.dispatch import original_error
+from vs_cstvr.pipeline import filter_kwargs, for_output, open_rgb
 
 from ..engine.arguments import BY_NAME, DOWN, ENGINE, UP, Argument, options as spec_options
 from ..engine.targets import restore_from_tag
+from ..errors import CstvrError, FfmpegError, OptionError, UsageError
 from ..media.ffmpeg_pipes import (RGB_PIX_FMTS, EncoderProcess, encoder_defaults, muxer_for,
                                   output_args)
-from ..media.probe import (DAMAGED_HINT, METADATA_TAG, FfmpegError, describe_source,
-                           read_source_metadata, require_ffmpeg)
+from ..media.probe import (DAMAGED_HINT, METADATA_TAG, describe_source, read_source_metadata,
+                           require_ffmpeg)
 from ..structures.lattice import parse_size
 from ..structures.timeline import fraction_text, same_duration
 
@@ -42,10 +44,6 @@ PIX_FMTS = {'yuv420p': 'yuv420p8', 'yuv444p': 'yuv444p8', 'yuv420p10le': 'yuv420
 BACKENDS = ('vapoursynth', 'ffmpeg')
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class UsageError(Exception):
-    """Bad arguments: exit code 2."""
 
 
 # -- argument parsing -----------------------------------------------------------------------------
@@ -220,9 +218,8 @@ def _run(name: str, args: argparse.Namespace) -> int:
                                           clip.fps, up_kw))
             result = core.cstvr.Upsample(clip, **up_kw)
     except vs.Error as err:
-        message = str(err)
-        print(f'cstvr {name}: error: {message}', file=sys.stderr)
-        return EXIT_FAILURE if 'Traceback' in message else EXIT_USAGE
+        print(f'cstvr {name}: error: {err}', file=sys.stderr)
+        return EXIT_USAGE if isinstance(original_error(err), CstvrError) else EXIT_FAILURE
 
     defaults = encoder_defaults('down' if name == 'downsample' else 'up')
     pix_fmt = args.pix_fmt or defaults['pix_fmt']
@@ -249,8 +246,6 @@ def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object]) -> i
     """The request through :class:`~mmagic_cstvr.apis.CSTVRInferencer` (no VapourSynth)."""
     from ..apis import CSTVRInferencer
     from ..engine.runtime import default_model
-    from ..engine.targets import CstvrError
-    from ..engine.weights import WeightsError
     if kw.get('scenechange') == 2:
         raise UsageError('--scenechange 2 (misc.SCDetect) needs --backend vapoursynth')
     direction = {'downsample': 'down', 'upsample': 'up', 'roundtrip': 'roundtrip'}[name]
@@ -267,7 +262,7 @@ def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object]) -> i
             width=kw.get('width'), height=kw.get('height'), num_frames=kw.get('num_frames'),
             matrix=args.matrix, codec=args.codec, crf=args.crf, preset=args.preset,
             pix_fmt=args.pix_fmt, ffmpeg_args=args.ffmpeg_args, audio=not args.no_audio)
-    except (CstvrError, WeightsError) as err:
+    except CstvrError as err:
         raise UsageError(str(err)) from None
     except FfmpegError as err:
         print(f'cstvr {name}: error: {err}', file=sys.stderr)

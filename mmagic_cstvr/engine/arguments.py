@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Mapping, Optional, Tuple
 
-from .targets import TILE_OVERLAP, CstvrError
+from .targets import TILE_OVERLAP
+from ..errors import CstvrError
 
 DOWN, UP = 'Downsample', 'Upsample'
 #: The filters and what each returns.

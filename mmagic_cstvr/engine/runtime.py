@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
-from .targets import CstvrError
+from ..errors import CstvrError, WeightsError
 
 
 def select_device(device_index: Optional[int]):
@@ -51,16 +51,14 @@ def default_model(direction: str, mode: Optional[str]) -> str:
 
 def load_model(model: str, config: Optional[str], device, dtype):
     """The shared generator for ``model`` (shipped name or weights path) on ``device`` in ``dtype``
-    (:func:`~mmagic_cstvr.engine.weights.load_generator`), its problems as :class:`CstvrError`."""
-    from .weights import WeightsError, load_generator, resolve
+    (:func:`~mmagic_cstvr.engine.weights.load_generator`); :class:`WeightsError` names what is
+    wrong with it."""
+    from .weights import load_generator, resolve
     try:
         resolve(model)
     except WeightsError as err:
-        raise CstvrError(f'{err}; pass model=<path to a cstvr .safetensors weights file>') from None
-    try:
-        return load_generator(model, config, device, dtype)
-    except WeightsError as err:
-        raise CstvrError(str(err)) from None
+        raise WeightsError(f'{err}; pass model=<path to a cstvr .safetensors weights file>') from None
+    return load_generator(model, config, device, dtype)
 
 
 GIB = 1 << 30

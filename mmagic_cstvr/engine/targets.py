@@ -19,6 +19,7 @@ import math
 from fractions import Fraction
 from typing import Mapping, Optional, Tuple
 
+from ..errors import CstvrError
 from ..structures.lattice import check_scale, scaled_size
 from ..structures.timeline import TimeMap, fraction_text
 
@@ -26,10 +27,6 @@ from ..structures.timeline import TimeMap, fraction_text
 TILE_OVERLAP = 16
 #: Why a blind model (``BlindResampler``) cannot downsample, after the model's name.
 BLIND_HAS_NO_DOWNSAMPLE = 'is a blind model, which has no learned Downsample'
-
-
-class CstvrError(ValueError):
-    """A request cstvr cannot serve; the message says what to change."""
 
 
 def _ratio(args: Mapping, num: str, den: str) -> Optional[Fraction]:

@@ -17,14 +17,11 @@ import torch
 from torch import nn
 
 from ..archs import SpecialistSet
+from ..errors import WeightsError
 from ..registry import BASELINES, GENERATORS
 
 MODEL_ZOO = Path(__file__).resolve().parents[1] / 'model_zoo'
 METADATA_KEY = 'cstvr_generator'
-
-
-class WeightsError(ValueError):
-    """A weights file is missing, unreadable, or does not fit its network."""
 
 
 #: How PyTorch/pickle files begin: a zip archive (``torch.save`` since 1.6) or a raw pickle stream

@@ -24,7 +24,8 @@ from typing import Dict, Iterator, List, Optional, Sequence
 import numpy as np
 
 from ..structures.colour import FFMPEG_COLORSPACES
-from .probe import DECODE_INPUT, DECODE_OUTPUT, FfmpegError, MediaInfo, ffmpeg_says
+from .probe import DECODE_INPUT, DECODE_OUTPUT, MediaInfo, ffmpeg_says
+from ..errors import FfmpegError
 
 #: Global options of every ffmpeg that converts colours: zscale in one slice, as zimg runs in
 #: VapourSynth (zscale's slice threading changes some results by one level).

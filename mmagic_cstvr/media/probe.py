@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+from ..errors import FfmpegError
 from ..structures.colour import FFMPEG_COLORSPACES, default_matrix
 from ..structures.timeline import fraction_text
 
@@ -42,10 +43,6 @@ _GRAY_PREFIXES = ('gray', 'ya8', 'ya16', 'monow', 'monob')
 DAMAGED_HINT = ('is it a complete video file? A truncated or damaged file can be checked with '
                 '"ffmpeg -v error -i FILE -f null -" and often repaired by remuxing what decodes '
                 '("ffmpeg -i FILE -c copy FIXED.mkv")')
-
-
-class FfmpegError(RuntimeError):
-    """ffmpeg is missing, cannot read a file, or failed; the message carries ffmpeg's own words."""
 
 
 #: Environment variable naming the ffmpeg to use (instead of the venv's or the one on PATH).

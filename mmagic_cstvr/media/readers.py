@@ -16,7 +16,8 @@ from typing import Iterable, List, Tuple
 import numpy as np
 
 from .ffmpeg_pipes import FrameReader
-from .probe import FfmpegError, probe, require_ffmpeg
+from .probe import probe, require_ffmpeg
+from ..errors import FfmpegError
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 VIDEO_SUFFIXES = ('.mp4', '.mkv', '.avi', '.mov', '.webm', '.y4m', '.m4v')

@@ -7,5 +7,3 @@ markdown.
 """
 
 
-class BenchmarkError(ValueError):
-    """A benchmark request that cannot run; the message says what to change."""

@@ -14,7 +14,7 @@ from typing import Dict, Optional
 
 import torch
 
-from . import BenchmarkError
+from ...errors import BenchmarkError
 from .measure import MB, run_with_peak_rss
 from .workload import SRC_FPS, Workload
 

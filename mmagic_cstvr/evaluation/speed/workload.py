@@ -10,7 +10,7 @@ import torch
 
 from ...engine.clip_resampler import LR_FRAMES_PER_WINDOW, ClipResampler
 from ...structures.lattice import scaled_size
-from . import BenchmarkError
+from ...errors import BenchmarkError
 
 DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 #: The frame rate of the HR frames.
