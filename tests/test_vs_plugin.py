@@ -43,9 +43,9 @@ def rgb(core, assets):
 
 
 def frames_of(clip, order=None):
-    from vs_cstvr.frames import to_array
+    from mmagic_cstvr.structures.colour import planes_to_array
     order = range(clip.num_frames) if order is None else order
-    return {n: to_array(clip.get_frame(n)) for n in order}
+    return {n: planes_to_array(clip.get_frame(n)) for n in order}
 
 
 def stack(d):

@@ -29,10 +29,11 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
-from mmagic_cstvr.engine.runtime import (check_memory, default_model, load_model, select_device,
-                                  select_dtype)
 from mmagic_cstvr.engine.arguments import DOWN, UP, read
+from mmagic_cstvr.engine.runtime import (check_memory, default_model, load_model, select_device,
+                                         select_dtype)
 from mmagic_cstvr.errors import CstvrError
+from mmagic_cstvr.structures.colour import to_sample_type
 
 from . import frames as fr
 from .cache import ComputeOnceCache
@@ -206,7 +207,7 @@ class ResampledClip:
         first, stop = windows[0].dst_start, windows[-1].dst_stop
         pixels: List[Optional[np.ndarray]] = [None] * (stop - first)
         for w, out in zip(pieces, outs):
-            values = fr.convert(out, self.out_sample)
+            values = to_sample_type(out, self.out_sample)
             for k in range(w.dst_stop - w.dst_start):
                 pixels[w.dst_start - first + k] = values[k]
         meta = []

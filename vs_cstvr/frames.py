@@ -17,8 +17,7 @@ from typing import Dict, Iterable, List, Mapping
 
 import numpy as np
 
-# float -> sample type
-from mmagic_cstvr.structures.colour import to_sample_type as convert  # noqa: F401
+from mmagic_cstvr.structures.colour import planes_to_array
 
 #: Properties recorded by Downsample so Upsample can restore the source by default.
 SRC_WIDTH = 'CSTVR_SrcWidth'
@@ -36,14 +35,9 @@ SC_NEXT = '_SceneChangeNext'
 INHERITED = ('_Primaries', '_Transfer')
 
 
-def to_array(frame) -> np.ndarray:
-    """A VapourSynth RGB frame -> (H, W, 3) array (uint8, float32 or float16; a copy)."""
-    return np.stack([np.asarray(frame[p]) for p in range(3)], axis=-1)
-
-
 def to_arrays(frames: Iterable) -> np.ndarray:
-    """Frames of one format -> (T, H, W, 3)."""
-    return np.stack([to_array(f) for f in frames])
+    """VapourSynth RGB frames of one format -> (T, H, W, 3) (uint8, float32 or float16)."""
+    return np.stack([planes_to_array(f) for f in frames])
 
 
 def write(frame, values: np.ndarray) -> None:

@@ -15,6 +15,7 @@ from typing import List, Sequence, Tuple
 import numpy as np
 import torch
 
+from ..structures.colour import planes_to_array
 from ..structures.timeline import MAX_DENOMINATOR
 from .baselines import NaiveResampler
 from .classical import resize_frames
@@ -73,7 +74,7 @@ def mvtools_interpolate(frames: np.ndarray, positions: Sequence[Fraction],
     result = []
     for p in positions:
         frame = out.get_frame(int(p * rate))
-        result.append(np.stack([np.asarray(frame[plane]) for plane in range(3)], -1))
+        result.append(planes_to_array(frame))
     return np.stack(result)
 
 

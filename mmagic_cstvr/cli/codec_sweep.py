@@ -47,8 +47,10 @@ def add_parser(subparsers) -> None:
     add_model_and_data_arguments(p, ['naive', 'steg'], MODEL_HELP + '; naive is the anchor of '
                                  'the equal-bitrate comparison')
     p.add_argument('--factors', nargs='+', default=['2x4', '2x1'], help='TIMExSPACE pairs')
-    p.add_argument('--codecs', nargs='+', default=['libx264:0,12,18,23,28', 'libx265:12,18,23,28,33'],
-                   help=f'ENCODER[:Q1,Q2,...] (CRF, or -q:v for mpeg4); encoders: {", ".join(ENCODERS)}')
+    p.add_argument('--codecs', nargs='+',
+                   default=['libx264:0,12,18,23,28', 'libx265:12,18,23,28,33'],
+                   help=f'ENCODER[:Q1,Q2,...] (CRF, or -q:v for mpeg4); '
+                        f'encoders: {", ".join(ENCODERS)}')
     p.add_argument('--fps', default='30', help='frame rate of frame folders (bitrates only)')
     p.add_argument('--max-frames', type=int, help='score only the first N frames of each clip')
     p.add_argument('--no-clean', action='store_true', help='leave out the clean 8-bit round trip')

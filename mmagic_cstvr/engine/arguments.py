@@ -2,8 +2,8 @@
 
 Every front end reads its arguments from :data:`ARGUMENTS`:
 
-- the native plugin registers :func:`signature` of each filter (``tests/test_arguments.py`` loads the
-  real plugin and compares);
+- the native plugin registers :func:`signature` of each filter (``tests/test_arguments.py`` loads
+  the real plugin and compares);
 - the filters read their arguments with :func:`read` (types, defaults, ranges, errors naming the
   argument);
 - the text options of the example scripts and the ``cstvr`` command (:func:`options`), the command's
@@ -93,7 +93,8 @@ class Argument:
         if self.vs_type == 'data' and isinstance(value, (bytes, bytearray)):
             value = bytes(value).decode('utf-8')
         value = self.py_type(value) if self.py_type is not bool else value
-        too_low = self.low is not None and (value <= self.low if self.low_open else value < self.low)
+        too_low = self.low is not None and (value <= self.low if self.low_open
+                                            else value < self.low)
         too_high = self.high is not None and value > self.high
         if (self.choices is not None and value not in self.choices) or too_low or too_high:
             shown = repr(value) if self.py_type is str else value

@@ -57,7 +57,8 @@ def load_model(model: str, config: Optional[str], device, dtype):
     try:
         resolve(model)
     except WeightsError as err:
-        raise WeightsError(f'{err}; pass model=<path to a cstvr .safetensors weights file>') from None
+        raise WeightsError(f'{err}; pass model=<path to a cstvr .safetensors weights file>'
+                           ) from None
     return load_generator(model, config, device, dtype)
 
 

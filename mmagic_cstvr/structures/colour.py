@@ -46,6 +46,12 @@ def quantize(x: torch.Tensor) -> torch.Tensor:
     return levels(x) / LEVELS
 
 
+def planes_to_array(frame) -> np.ndarray:
+    """Three RGB planes (a VapourSynth frame, or anything indexed by plane) -> (H, W, 3) array in
+    the planes' sample type (a copy)."""
+    return np.stack([np.asarray(frame[p]) for p in range(3)], axis=-1)
+
+
 def to_sample_type(values: np.ndarray, sample: str) -> np.ndarray:
     """Float [0, 1] array -> ``'u8'`` (8-bit levels, halves up), ``'f32'`` or ``'f16'`` samples."""
     if sample == 'u8':
