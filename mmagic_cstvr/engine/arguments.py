@@ -11,9 +11,8 @@ Every front end reads its arguments from :data:`ARGUMENTS`:
 - the README's argument table is written by ``tools/argument_table.py``.
 
 It lives in the engine layer, next to :mod:`~mmagic_cstvr.engine.targets` (which checks the target
-geometry the arguments describe and defines :class:`CstvrError`): the VapourSynth plugin, the
-inferencer (``apis``) and the command (``cli``) all sit above it, and it imports neither
-VapourSynth nor torch.
+geometry the arguments describe): the VapourSynth plugin, the inferencer (``apis``) and the
+command (``cli``) all sit above it, and it imports neither VapourSynth nor torch.
 """
 from __future__ import annotations
 
