@@ -122,3 +122,12 @@ def test_shipped_models_send_2x4_calls_to_their_lr_grid_specialist(name):
     assert type(up(model.pick(2, (360, 640), (90, 160)))).__name__ == 'LRUpNet'
     assert model.pick(2, (360, 640), (180, 320)) is model.general
     assert type(up(model.general)).__name__ == 'UpNet'
+
+
+def test_shipped_blind_sends_2x1_calls_to_its_frame_synthesis_network():
+    model = load_generator('blind')
+    net = model.pick(2, (360, 640), (360, 640))
+    assert type(net.up_net).__name__ == 'FrameSynthesisNet'
+    assert net.up_net.flow_ensemble == [('fine', 'identity'), ('fine', 'flip'),
+                                        ('fine', 'transpose'), ('medium', 'identity')]
+    assert model.pick(1.25, (360, 640), (360, 640)) is model.general

@@ -17,7 +17,15 @@ from mmagic_cstvr.engine.weights import build_generator
 
 DEFAULT = ['cstvr_tiny', 'cstvr-blind_tiny', 'cstvr-steg-v3_lrgrid48_sam2-2x4',
            'cstvr-blind-v3_lrgrid48_sam2-2x4', 'cstvr-steg-v3_lrgrid48_sam2-tx1',
-           'cstvr-blind-v3_lrgrid48_sam2-tx1', 'cstvr_paper-2x1', 'cstvr_paper-2x4']
+           'cstvr-blind-v3_synthesis48_sam2-tx1', 'cstvr_paper-2x1', 'cstvr_paper-2x4']
+
+
+def mflop_per_output_pixel(gen, factors) -> str:
+    """The figure as text; '-' for a factor pair the network refuses (time-only networks)."""
+    try:
+        return f'{2 * macs_per_output_pixel(gen, factors) / 1e6:.3f}'
+    except ValueError:
+        return '-'
 
 
 def main(configs):
@@ -29,8 +37,8 @@ def main(configs):
         cfg = Config.fromfile(str(path), import_custom_modules=False).model.generator.to_dict()
         gen = build_generator(cfg)
         params = sum(p.numel() for p in gen.parameters())
-        flops = [2 * macs_per_output_pixel(gen, f) / 1e6 for f in ((2, 1), (2, 4))]
-        print(f'| {path.stem} | {params / 1e6:.2f} M | {flops[0]:.3f} | {flops[1]:.3f} |')
+        flops = [mflop_per_output_pixel(gen, f) for f in ((2, 1), (2, 4))]
+        print(f'| {path.stem} | {params / 1e6:.2f} M | {flops[0]} | {flops[1]} |')
 
 
 if __name__ == '__main__':

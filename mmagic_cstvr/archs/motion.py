@@ -19,7 +19,9 @@ import torch.nn.functional as F
 from ..structures.padding import crop_to
 from .classical import temporal_neighbours
 
-DIS_PRESETS = ('ultrafast', 'fast', 'medium')
+#: DIS presets: OpenCV's three, and ``'fine'``: medium refined down to the full-resolution level
+#: (OpenCV stops one pyramid level above it), sharper on fine texture and small motion.
+DIS_PRESETS = ('ultrafast', 'fast', 'medium', 'fine')
 
 
 #: DIS needs frames at least this wide or high; smaller ones get zero flow (a plain blend).
@@ -34,8 +36,11 @@ def dis_flow(a: np.ndarray, b: np.ndarray, preset: str = 'medium') -> np.ndarray
     if max(a.shape) < DIS_MIN_SIDE:
         return np.zeros((*a.shape, 2), np.float32)
     code = {'ultrafast': cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, 'fast': cv2.DISOPTICAL_FLOW_PRESET_FAST,
-            'medium': cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}[preset]
-    return cv2.DISOpticalFlow_create(code).calc(a, b, None)
+            'medium': cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, 'fine': cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}[preset]
+    dis = cv2.DISOpticalFlow_create(code)
+    if preset == 'fine':
+        dis.setFinestScale(0)
+    return dis.calc(a, b, None)
 
 
 def grey_uint8(frames: torch.Tensor) -> np.ndarray:
@@ -45,22 +50,48 @@ def grey_uint8(frames: torch.Tensor) -> np.ndarray:
     return (y * 255).round().to(torch.uint8).numpy()
 
 
-def pair_flows(frames: torch.Tensor, pairs: Sequence[Tuple[int, int]],
-               preset: str = 'medium') -> Dict[Tuple[int, int], Tuple[torch.Tensor, torch.Tensor]]:
-    """Forward and backward flows (B, 2, H, W) for each ``(lo, hi)`` frame pair of (B, 3, T, H, W)."""
+#: Orientations a flow can be measured in (and turned back from): DIS works on a patch grid and
+#: a coarse-to-fine pyramid, so a mirrored or transposed pair gives a different, equally good
+#: estimate; averaging predictions over them cancels part of each one's error.
+FLOW_VIEWS = ('identity', 'flip', 'transpose')
+
+
+def dis_flow_view(a: np.ndarray, b: np.ndarray, preset: str = 'medium',
+                  view: str = 'identity') -> np.ndarray:
+    """:func:`dis_flow` measured on the pair mirrored left-right (``'flip'``) or transposed
+    (``'transpose'``), returned in the original orientation (H, W, 2)."""
+    if view == 'identity':
+        return dis_flow(a, b, preset)
+    if view == 'flip':
+        flow = dis_flow(np.ascontiguousarray(a[:, ::-1]), np.ascontiguousarray(b[:, ::-1]), preset)
+        flow = flow[:, ::-1] * np.array([-1, 1], np.float32)
+    elif view == 'transpose':
+        flow = dis_flow(np.ascontiguousarray(a.T), np.ascontiguousarray(b.T), preset)
+        flow = flow.transpose(1, 0, 2)[..., ::-1]
+    else:
+        raise ValueError(f'unknown flow view {view!r}; choose one of {FLOW_VIEWS}')
+    return np.ascontiguousarray(flow)
+
+
+def pair_flows(frames: torch.Tensor, pairs: Sequence[Tuple[int, int]], preset: str = 'medium',
+               view: str = 'identity') -> Dict[Tuple[int, int], Tuple[torch.Tensor, torch.Tensor]]:
+    """Forward and backward flows (B, 2, H, W) for each ``(lo, hi)`` frame pair of (B, 3, T, H, W),
+    measured in orientation ``view``."""
     out = {}
     for lo, hi in pairs:
         ga, gb = grey_uint8(frames[:, :, lo]), grey_uint8(frames[:, :, hi])
-        fwd = np.stack([dis_flow(a, b, preset) for a, b in zip(ga, gb)])
-        bwd = np.stack([dis_flow(b, a, preset) for a, b in zip(ga, gb)])
+        fwd = np.stack([dis_flow_view(a, b, preset, view) for a, b in zip(ga, gb)])
+        bwd = np.stack([dis_flow_view(b, a, preset, view) for a, b in zip(ga, gb)])
         as_tensor = lambda f: torch.from_numpy(f).permute(0, 3, 1, 2).to(frames.device, frames.dtype)  # noqa
         out[(lo, hi)] = as_tensor(fwd), as_tensor(bwd)
     return out
 
 
-def backward_warp(image: torch.Tensor, flow: torch.Tensor, t: float) -> torch.Tensor:
-    """(N, C, H, W) ``image`` sampled at ``x - t * flow(x)``; ``flow`` (N, 2, H', W') in pixels of
-    ``image``'s grid (resized to it when H', W' differ). Border pixels are replicated."""
+def backward_warp(image: torch.Tensor, flow: torch.Tensor, t: float,
+                  mode: str = 'bilinear') -> torch.Tensor:
+    """(N, C, H, W) ``image`` sampled (``mode``: bilinear or bicubic) at ``x - t * flow(x)``;
+    ``flow`` (N, 2, H', W') in pixels of ``image``'s grid (resized to it when H', W' differ).
+    Border pixels are replicated."""
     n, _, h, w = image.shape
     if flow.shape[-2:] != (h, w):
         sy, sx = h / flow.shape[-2], w / flow.shape[-1]
@@ -71,7 +102,19 @@ def backward_warp(image: torch.Tensor, flow: torch.Tensor, t: float) -> torch.Te
     gx = (xs - t * flow[:, 0]) * (2 / max(w - 1, 1)) - 1
     gy = (ys - t * flow[:, 1]) * (2 / max(h - 1, 1)) - 1
     grid = torch.stack([gx, gy], -1)
-    return F.grid_sample(image, grid, mode='bilinear', padding_mode='border', align_corners=True)
+    return F.grid_sample(image, grid, mode=mode, padding_mode='border', align_corners=True)
+
+
+def intermediate_flows(forward: torch.Tensor, backward: torch.Tensor, w: float
+                       ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Flows (N, 2, H, W) from time ``w`` to frame ``a`` (time 0) and to ``b`` (time 1) from
+    both measured flows ``a -> b`` and ``b -> a``, assuming linear motion (Super SloMo's
+    combination): ``-(1 - w) w F_ab + w^2 F_ba`` and ``(1 - w)^2 F_ab - w (1 - w) F_ba``.
+    Unlike scaling one flow, it averages the two directions' errors, and where one direction
+    is wrong at a motion boundary the other often is not."""
+    to_a = -(1 - w) * w * forward + w * w * backward
+    to_b = (1 - w) * (1 - w) * forward - w * (1 - w) * backward
+    return to_a, to_b
 
 
 #: Mean absolute difference of two warps above which the blend starts to take the nearer one.

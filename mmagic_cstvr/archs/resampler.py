@@ -17,6 +17,7 @@ from ..structures.padding import crop_to, pad_to_multiple
 from ..structures.timeline import training_positions
 from .classical import reference_lr
 from .down_backbone import DownNet
+from .frame_synthesis import FrameSynthesisNet
 from .lr_down import LRDownNet
 from .lr_up import LRUpNet
 from .quantizer import Quantize8Bit
@@ -24,10 +25,13 @@ from .steganography import IMSM
 from .up_backbone import UpNet
 
 #: Network designs by name: (downsampler, upsampler). ``lr-grid`` (version 3) runs every
-#: convolution on the LR grid over a motion-compensated base; ``full-res`` (version 2) is the
-#: earlier design of 3-D convolutions and implicit samplers at full resolution.
-DESIGNS = {'lr-grid': (LRDownNet, LRUpNet), 'full-res': (DownNet, UpNet)}
-DESIGN_VERSIONS = {'lr-grid': 3, 'full-res': 2}
+#: convolution on the LR grid over a motion-compensated base; ``frame-synthesis`` (version 3,
+#: time only) keeps the LR frames and synthesises the ones between them from warped candidates;
+#: ``full-res`` (version 2) is the earlier design of 3-D convolutions and implicit samplers at
+#: full resolution.
+DESIGNS = {'lr-grid': (LRDownNet, LRUpNet), 'frame-synthesis': (LRDownNet, FrameSynthesisNet),
+           'full-res': (DownNet, UpNet)}
+DESIGN_VERSIONS = {'lr-grid': 3, 'frame-synthesis': 3, 'full-res': 2}
 
 
 def _design(name: str):
