@@ -70,7 +70,8 @@ class CSTVRResampler(nn.Module):
     Args:
         down: keyword arguments of the design's downsampler (:class:`LRDownNet` or :class:`DownNet`).
         imsm: keyword arguments of :class:`IMSM`.
-        up: keyword arguments of the design's upsampler (:class:`LRUpNet` or :class:`UpNet`).
+        up: keyword arguments of the design's upsampler (:class:`LRUpNet`,
+            :class:`FrameSynthesisNet` or :class:`UpNet`).
         design: a key of :data:`DESIGNS`; a config or weights file that names none is version 2.
     """
 
@@ -140,7 +141,8 @@ class BlindResampler(nn.Module):
     """Space-time super-resolution of ordinary LR footage (no hidden information to reveal).
 
     Args:
-        up: keyword arguments of the design's upsampler (:class:`LRUpNet` or :class:`UpNet`).
+        up: keyword arguments of the design's upsampler (:class:`LRUpNet`,
+            :class:`FrameSynthesisNet` or :class:`UpNet`).
         design: a key of :data:`DESIGNS`; a config or weights file that names none is version 2.
     """
 
