@@ -14,8 +14,9 @@ mirrored or transposed) each candidate is the mean of its warps along every esti
 
 A small network on a grid folded by ``unshuffle`` (plain 2-D convolutions) looks at the
 candidates, both frames, both flows and ``w``, and returns per-pixel softmax weights over the
-candidates and a residual. Its output convolution starts at zero: the untrained network is the
-time-weighted mean of the candidates, already above the DIS-flow baseline.
+candidates (and, with ``residual``, a residual added to their mix). Its output convolution starts
+at zero: the untrained network is the time-weighted mean of the candidates, already above the
+DIS-flow baseline.
 """
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..structures.padding import crop_to, pad_to_multiple
-from .lr_blocks import res_stack, zero_conv
 from .classical import temporal_neighbours
+from .lr_blocks import res_stack, zero_conv
 from .motion import DIS_PRESETS, FLOW_VIEWS, backward_warp, intermediate_flows, pair_flows
 
 #: Candidates per in-between frame: two warps of each neighbour.
