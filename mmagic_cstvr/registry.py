@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from typing import Dict
 
-from .archs import BlindResampler, CSTVRResampler, FlowResampler, NaiveResampler
+from .archs import (BlindResampler, CSTVRResampler, FlowResampler, HiddenMotionResampler,
+                    NaiveResampler)
 from .archs.mvtools_baseline import MVToolsResampler
 
-GENERATORS: Dict[str, type] = {'CSTVRResampler': CSTVRResampler, 'BlindResampler': BlindResampler}
+GENERATORS: Dict[str, type] = {'CSTVRResampler': CSTVRResampler, 'BlindResampler': BlindResampler,
+                               'HiddenMotionResampler': HiddenMotionResampler}
 BASELINES: Dict[str, type] = {'naive': NaiveResampler, 'flow': FlowResampler,
                               'mvtools': MVToolsResampler}
 #: The classes an mmagic config may name as its generator: the trained resamplers and the
 #: baselines that run inside a training graph (MVTools runs in VapourSynth only).
-MMAGIC_GENERATORS = (CSTVRResampler, BlindResampler, NaiveResampler, FlowResampler)
+MMAGIC_GENERATORS = (CSTVRResampler, BlindResampler, HiddenMotionResampler, NaiveResampler,
+                     FlowResampler)
 
 
 def register_in_mmagic() -> None:

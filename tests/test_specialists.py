@@ -128,6 +128,13 @@ def test_shipped_blind_sends_2x1_calls_to_its_frame_synthesis_network():
     model = load_generator('blind')
     net = model.pick(2, (360, 640), (360, 640))
     assert type(net.up_net).__name__ == 'FrameSynthesisNet'
-    assert net.up_net.flow_ensemble == [('fine', 'identity'), ('fine', 'flip'),
-                                        ('fine', 'transpose'), ('medium', 'identity')]
+    assert net.up_net.flow_ensemble == [(preset, view) for preset in ('fine', 'medium')
+                                        for view in ('identity', 'flip', 'transpose')]
     assert model.pick(1.25, (360, 640), (360, 640)) is model.general
+
+
+def test_shipped_steg_sends_time_only_calls_to_its_hidden_motion_network():
+    model = load_generator('steg')
+    for factor in (2, 1.25, 3):
+        assert type(model.pick(factor, (360, 640), (360, 640))).__name__ == 'HiddenMotionResampler'
+    assert model.pick(5, (360, 640), (360, 640)) is model.general

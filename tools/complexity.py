@@ -16,8 +16,8 @@ from mmagic_cstvr.evaluation.report import macs_per_output_pixel
 from mmagic_cstvr.engine.weights import build_generator
 
 DEFAULT = ['cstvr_tiny', 'cstvr-blind_tiny', 'cstvr-steg-v3_lrgrid48_sam2-2x4',
-           'cstvr-blind-v3_lrgrid48_sam2-2x4', 'cstvr-steg-v3_lrgrid48_sam2-tx1',
-           'cstvr-blind-v3_synthesis48_sam2-tx1', 'cstvr_paper-2x1', 'cstvr_paper-2x4']
+           'cstvr-blind-v3_lrgrid48_sam2-2x4', 'cstvr-blind-v3_synthesis48_sam2-tx1',
+           'cstvr_paper-2x1', 'cstvr_paper-2x4']
 
 
 def mflop_per_output_pixel(gen, factors) -> str:

@@ -65,6 +65,9 @@ def init_generator(runner, model: str) -> None:
 def main():
     args = parse_args()
     runner = build_runner(build_config(args))
+    if not any(True for _ in runner.model.parameters()):
+        raise SystemExit(f"tools/train.py: {args.config} builds a network without trained parameters; "
+                         f"export it with: python tools/export_weights.py {args.config} - OUT.safetensors")
     if args.init_weights:
         init_generator(runner, args.init_weights)
     runner.train()

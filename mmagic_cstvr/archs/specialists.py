@@ -21,7 +21,8 @@ class SpecialistSet(nn.Module):
         general: the network for factor pairs no specialist covers.
         specialists: ``(temporal, spatial)`` factor pair -> network trained at that pair; a
             temporal factor of None matches every temporal factor at that spatial factor (a
-            time-only specialist at spatial factor 1, say). The first match wins.
+            time-only specialist at spatial factor 1, say). The first match that supports the
+            temporal factor wins (a network with a ``supports(factor)`` method may decline one).
     """
 
     def __init__(self, general: nn.Module, specialists: Dict[Tuple[float, float], nn.Module]):
@@ -37,10 +38,12 @@ class SpecialistSet(nn.Module):
 
     def pick(self, factor: float, hr_size: Tuple[int, int], lr_size: Tuple[int, int]) -> nn.Module:
         """The specialist whose temporal factor is ``factor`` and whose spatial factor maps
-        ``hr_size`` to ``lr_size``; the general network if none does."""
+        ``hr_size`` to ``lr_size`` and that supports ``factor``; the general network if none
+        does."""
         for (t, s), net in zip(self.factors, self.specialists):
             if (t is None or abs(float(factor) - t) < 1e-6) and \
-                    scaled_size(tuple(hr_size), s) == tuple(lr_size):
+                    scaled_size(tuple(hr_size), s) == tuple(lr_size) and \
+                    getattr(net, 'supports', lambda f: True)(float(factor)):
                 return net
         return self.general
 

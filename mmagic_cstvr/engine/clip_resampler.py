@@ -26,6 +26,7 @@ from torch import nn
 
 from ..structures.timeline import (FractionLike, TimeMap, Window, as_fraction, plan_windows,
                                    round_half_up, window_for_frame)
+from ..archs.specialists import SpecialistSet
 from .fast_conv import use_onednn_conv3d
 from .host_allocator import fix_mmap_threshold
 from .targets import BLIND_HAS_NO_DOWNSAMPLE, TILE_OVERLAP
@@ -33,6 +34,19 @@ from .targets import BLIND_HAS_NO_DOWNSAMPLE, TILE_OVERLAP
 #: Destination frames per window when none is given: 4 LR frames for a downsample (7 HR frames at
 #: 2x, as the model is trained), and the HR frames spanned by about 4 LR frames for an upsample.
 LR_FRAMES_PER_WINDOW = 4
+
+
+def serving_network(generator: nn.Module, direction: str, step: FractionLike,
+                    src_size: Optional[Tuple[int, int]], dst_size: Tuple[int, int]):
+    """The network that serves a clip: ``generator``, or the member a specialist set picks for
+    the factors (None when ``src_size`` is unknown)."""
+    if not isinstance(generator, SpecialistSet):
+        return generator
+    if src_size is None:
+        return None
+    if direction == 'down':
+        return generator.pick(float(step), tuple(src_size), tuple(dst_size))
+    return generator.pick(1 / float(step), tuple(dst_size), tuple(src_size))
 
 
 class ClipResampler:
@@ -51,13 +65,17 @@ class ClipResampler:
             be there, in that precision).
         tile: spatial tile size in HR pixels (0: whole frames); ``tile_overlap``: context added on
             each side of a tile, in HR pixels.
+        src_size: source (height, width): tells which member of a specialist set serves the
+            clip, so that its needs are met: source frames a downsample window must read past its
+            span (the network's ``source_context(step)``), whole frames (``tileable = False``).
     """
 
     def __init__(self, generator: nn.Module, direction: str, src_fps: FractionLike,
                  dst_fps: FractionLike, n_src: int, dst_size: Tuple[int, int],
                  n_dst: Optional[int] = None, window: Optional[int] = None,
                  cuts: Iterable[int] = (), device='cpu', dtype=torch.float32,
-                 tile: int = 0, tile_overlap: int = TILE_OVERLAP):
+                 tile: int = 0, tile_overlap: int = TILE_OVERLAP,
+                 src_size: Optional[Tuple[int, int]] = None):
         if direction not in ('down', 'up'):
             raise ValueError(f"direction must be 'down' or 'up', got {direction!r}")
         self.time_map = TimeMap(as_fraction(src_fps, 'source fps'), as_fraction(dst_fps, 'target fps'))
@@ -81,12 +99,18 @@ class ClipResampler:
         if window is None:
             per_lr = Fraction(1) if direction == 'down' else 1 / self.time_map.step
             window = max(1, int(LR_FRAMES_PER_WINDOW * per_lr))
+        net = serving_network(generator, direction, self.time_map.step, src_size, self.dst_size)
+        context = 0
+        if direction == 'down' and hasattr(net, 'source_context'):
+            context = int(net.source_context(float(self.time_map.step)))
         self.windows: List[Window] = plan_windows(self.time_map, self.n_src, self.n_dst, window,
-                                                  cuts)
+                                                  cuts, context)
         self.device = torch.device(device)
         self.dtype = dtype
         if int(tile) < 0 or int(tile_overlap) < 0:
             raise ValueError(f'tile and tile_overlap must be >= 0, got {tile} and {tile_overlap}')
+        if int(tile) and not getattr(net, 'tileable', True):
+            raise ValueError(f'the {type(net).__name__} network reads whole frames: use tile=0')
         self.tile = int(tile)
         self.tile_overlap = int(tile_overlap)
         self._streams = threading.local()

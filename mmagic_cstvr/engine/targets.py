@@ -188,6 +188,6 @@ def resampler_for(generator, direction: str, args: Mapping, src_fps: Fraction,
     n_dst = target_count(direction, src_fps, dst_fps, n_src, num_frames, restored)
     try:
         return ClipResampler(generator, direction, src_fps, dst_fps, n_src, dst_hw, n_dst=n_dst,
-                             **engine_kw)
+                             src_size=src_hw, **engine_kw)
     except ValueError as err:
         raise CstvrError(str(err)) from None

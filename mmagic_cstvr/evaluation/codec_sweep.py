@@ -76,7 +76,8 @@ def clip_points(generator, hr: np.ndarray, *, fps: Fraction, factor: float, scal
     decoded LR's PSNR against the LR sent, and the per-frame scores."""
     n, h, w = hr.shape[:3]
     lr_fps = fps / as_fraction(factor, 'temporal factor')
-    down = ClipResampler(generator, 'down', fps, lr_fps, n, scaled_size((h, w), scale))
+    down = ClipResampler(generator, 'down', fps, lr_fps, n, scaled_size((h, w), scale),
+                         src_size=(h, w))
     lr = np.stack(list(resample_stream(down, hr, sample='u8')))
     matrix = default_matrix(h)  # as the front ends pick it for an RGB source of this height
     points = []
@@ -90,7 +91,8 @@ def clip_points(generator, hr: np.ndarray, *, fps: Fraction, factor: float, scal
             received = decode(ffmpeg, stream, matrix)  # float RGB, as Upsample gets it
             stream.unlink()
             lr_db = [psnr(a, to_sample_type(b, 'u8')) for a, b in zip(lr, received)]
-        up = ClipResampler(generator, 'up', lr_fps, fps, len(received), (h, w), n_dst=n)
+        up = ClipResampler(generator, 'up', lr_fps, fps, len(received), (h, w), n_dst=n,
+                           src_size=lr.shape[1:3])
         out = list(resample_stream(up, received, sample='u8'))
         points.append(dict(codec=codec, quality=quality, bits=bits,
                            seconds=float(len(lr) / lr_fps), lr_psnr=lr_db,

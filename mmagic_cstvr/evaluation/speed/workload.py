@@ -59,9 +59,9 @@ class Workload:
         if direction == 'down':
             n = n_src or math.ceil(span * self.factor) + 1
             return ClipResampler(generator, 'down', SRC_FPS, self.lr_fps, n, self.lr,
-                                 device=device, dtype=dtype)
+                                 device=device, dtype=dtype, src_size=self.hr)
         return ClipResampler(generator, 'up', self.lr_fps, SRC_FPS, n_src or span, self.hr,
-                             device=device, dtype=dtype)
+                             device=device, dtype=dtype, src_size=self.lr)
 
     def group(self, engine) -> list:
         return engine.groups(self.batch)[0]

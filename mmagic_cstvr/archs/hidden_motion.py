@@ -1,0 +1,263 @@
+"""Time-only steganographic resampling: each transmitted frame carries the motion of the frames
+dropped after it.
+
+Downsample at an integer temporal factor ``k`` (spatial factor 1): LR frame ``i`` is HR frame
+``k * i``, so the transmitted frames are the ordinary frame-dropped clip except for what is
+written into them. For every dropped frame ``m`` between LR frames ``a`` and ``b`` the encoder,
+which sees ``m``, fits the motion that rebuilds ``m`` best from ``a`` and ``b``:
+
+- a flow from ``m`` to ``a`` and one from ``m`` to ``b``, one vector per 8x8 block, interpolated
+  bilinearly between block centres (:func:`dense_field`);
+- one weight per block between the two warps (a logit, interpolated the same way).
+
+It starts from DIS flow and refines all five numbers per block by gradient descent on the
+squared error of the rebuilt frame (:func:`fit_motion`): the encoder optimises exactly what the
+decoder will compute. The numbers are written into ``a`` by dither modulation of block-DCT
+coefficients (:mod:`.dither_steganography`): an invertible transform, reading them back needs no
+knowledge of the picture. Upsample reads them from each LR frame and rebuilds each dropped frame
+with two bicubic warps and the weighted blend (:func:`rebuild`), with no flow estimation. Blocks
+that do not read back as written (a lossy codec between the two, or a clip that never went
+through Downsample) fall back to the DIS-flow baseline (:func:`flow_motion`).
+"""
+from __future__ import annotations
+
+import math
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import dither_steganography as channel
+from ..structures.timeline import training_positions
+from .classical import nearest_frames, reference_lr, temporal_neighbours
+from .motion import DIS_PRESETS, backward_warp, pair_flows
+
+#: Share of a transmitted frame's blocks that must read back as written for its motion to be used.
+TRUSTED_SHARE = 0.9
+
+#: Numbers per dropped frame and block: flow to ``a`` (x, y), flow to ``b`` (x, y), logit of
+#: ``a``'s weight.
+VALUES = 5
+
+
+def slot_count(factor: float) -> int:
+    """Frames that can lie strictly between two LR frames ``factor`` HR frames apart: one
+    fewer than ``factor`` when it is whole, its ceiling otherwise."""
+    whole = abs(factor - round(factor)) < 1e-6
+    return round(factor) - 1 if whole else math.ceil(factor)
+
+
+def slot_of(offset: float, factor: float) -> int:
+    """Payload slot of the frame at ``offset`` (0 < offset < 1, in LR intervals) after an LR
+    frame: frames of one interval are ``1 / factor`` apart, so each gets a slot of its own."""
+    cells = slot_count(factor) + (abs(factor - round(factor)) < 1e-6)
+    return min(max(math.ceil(offset * cells - 1e-6) - 1, 0), slot_count(factor) - 1)
+
+
+def dense_field(field: torch.Tensor, size: Tuple[int, int], mode: str = 'bilinear') -> torch.Tensor:
+    """(B, C, h, w) values on the block grid -> (B, C, *size): bilinear between block centres
+    (or each block's value over its pixels, ``mode='nearest'``) over the whole blocks, the edge
+    values repeated past them."""
+    block = channel.BLOCK
+    h, w = field.shape[-2:]
+    dense = F.interpolate(field, size=(h * block, w * block), mode=mode,
+                          **({} if mode == 'nearest' else dict(align_corners=False)))
+    return F.pad(dense, (0, size[1] - w * block, 0, size[0] - h * block), mode='replicate')
+
+
+def rebuild(a: torch.Tensor, b: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) frame rebuilt from its neighbours ``a`` and ``b`` (N, 3, H, W) and its
+    ``motion`` (N, 5, h, w) on the block grid (:data:`VALUES`, flows in pixels)."""
+    return blend_warps(a, b, dense_field(motion, a.shape[-2:]))
+
+
+def blend_warps(a: torch.Tensor, b: torch.Tensor, dense: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) blend of ``a`` and ``b`` warped by per-pixel motion ``dense`` (N, 5, H, W)."""
+    warp_a = backward_warp(a, dense[:, 0:2], -1.0, 'bicubic')
+    warp_b = backward_warp(b, dense[:, 2:4], -1.0, 'bicubic')
+    weight = torch.sigmoid(dense[:, 4:5])
+    return (weight * warp_a + (1 - weight) * warp_b).clamp(0, 1)
+
+
+def flow_motion(a: torch.Tensor, b: torch.Tensor, w: float) -> torch.Tensor:
+    """(N, 5, H, W) per-pixel motion of the frame at time ``w`` between ``a`` and ``b`` measured
+    on them alone (DIS flow both ways, each scaled to ``w``, weights by time): the DIS-flow
+    baseline, for blocks whose hidden motion did not survive the channel."""
+    forward, backward = pair_flows(torch.stack([a, b], 2), [(0, 1)], 'medium')[(0, 1)]
+    logit = a.new_full((a.shape[0], 1, *a.shape[-2:]), math.log((1 - w) / w))
+    return torch.cat([-w * forward, -(1 - w) * backward, logit], 1)
+
+
+def fit_motion(a: torch.Tensor, m: torch.Tensor, b: Optional[torch.Tensor], iterations: int,
+               lr: float, dis_preset: str, flow_range: float, logit_range: float) -> torch.Tensor:
+    """(N, 5, h, w) block motion that rebuilds ``m`` from ``a`` and ``b`` (N, 3, H, W each):
+    DIS flows from ``m`` to each, averaged over each block, then refined by ``iterations`` Adam
+    steps of size ``lr`` (pixels) on the squared error of :func:`rebuild`; clamped to the
+    ranges the channel carries. Without ``b`` (the clip or scene ends) ``m`` is rebuilt from
+    ``a`` alone: both flows are the one to ``a`` and the logit is ``logit_range``."""
+    rows, cols = channel.payload_grid(m.shape[-2:])
+    crop = (..., slice(0, rows * channel.BLOCK), slice(0, cols * channel.BLOCK))
+    single = b is None
+    others = [a] if single else [a, b]
+    flows = pair_flows(torch.stack([m] + others, 2), [(0, 1 + i) for i in range(len(others))],
+                       dis_preset)
+    limit = torch.tensor([flow_range] * 4 + [logit_range]).view(1, -1, 1, 1).to(m)
+    free = torch.cat([F.avg_pool2d(flows[(0, 1 + i)][0][crop], channel.BLOCK)
+                      for i in range(len(others))]
+                     + ([] if single else [m.new_zeros(m.shape[0], 1, rows, cols)]), 1)
+
+    def motion_of(x):
+        if single:
+            x = torch.cat([x, x, limit[:, 4:].expand(x.shape[0], 1, rows, cols)], 1)
+        return torch.maximum(torch.minimum(x, limit), -limit)
+
+    if iterations:
+        with torch.inference_mode(False), torch.enable_grad():
+            a, m, b = a.clone(), m.clone(), (a if single else b).clone()
+            free, limit = free.clone().requires_grad_(True), limit.clone()
+            optimiser = torch.optim.Adam([free], lr=lr)
+            for _ in range(iterations):
+                loss = F.mse_loss(rebuild(a, b, motion_of(free)), m)
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+    return motion_of(free.detach())
+
+
+class HiddenMotionResampler(nn.Module):
+    """Steg resampler at integer temporal factors and spatial factor 1 (module docstring).
+
+    Args:
+        default_factors: (temporal, spatial) of a call that names none.
+        fit_iterations, fit_lr: gradient steps and step size (pixels) of the encoder's motion fit.
+        dis_preset: DIS preset of the fit's starting flows.
+        flow_range: largest flow component carried (pixels).
+        logit_range: largest weight logit carried.
+        step, digits, base: the channel's lattice step, digits per number and digit base
+            (:mod:`.dither_steganography`).
+    """
+
+    mode = 'steg'
+    #: The payload grid is the whole frame's: spatial tiles would misplace it.
+    tileable = False
+
+    def __init__(self, default_factors: Tuple[float, float] = (2, 1), fit_iterations: int = 50,
+                 fit_lr: float = 0.4, dis_preset: str = 'fine', flow_range: float = 128.0,
+                 logit_range: float = 6.0, step: float = 10.0, digits: int = 5, base: int = 3):
+        super().__init__()
+        if dis_preset not in DIS_PRESETS:
+            raise ValueError(f'unknown DIS preset {dis_preset!r}; choose one of {DIS_PRESETS}')
+        if fit_iterations < 0 or fit_lr <= 0 or flow_range <= 0 or logit_range <= 0 or step <= 0 \
+                or digits < 1 or base < 2:
+            raise ValueError('fit_iterations must be >= 0, digits >= 1, base >= 2 and fit_lr, flow_range, '
+                             'logit_range and step > 0')
+        self.default_factors = tuple(default_factors)
+        self.fit_iterations, self.fit_lr, self.dis_preset = int(fit_iterations), fit_lr, dis_preset
+        self.flow_range, self.logit_range = float(flow_range), float(logit_range)
+        self.step, self.digits, self.base = float(step), int(digits), int(base)
+        self.capacity = channel.capacity(self.digits) // VALUES
+
+    # -- conventions --------------------------------------------------------------------------
+
+    def supports(self, factor: float) -> bool:
+        """Whether the channel holds the motion of every frame at temporal ``factor``."""
+        return float(factor) >= 1 and slot_count(float(factor)) <= self.capacity
+
+    def _factor(self, factor: float) -> float:
+        factor = float(factor)
+        if not self.supports(factor):
+            raise ValueError(f'the hidden-motion network resamples time by factors from 1 up to '
+                             f'what {self.capacity} frames between two LR frames need (4 for '
+                             f'integer factors, 3 otherwise), got {factor:g}')
+        return factor
+
+    @staticmethod
+    def _check_size(size, frame_size):
+        if tuple(size) != tuple(frame_size):
+            raise ValueError(f'the hidden-motion network resamples time only: target size '
+                             f'{tuple(size)} differs from the frame size {tuple(frame_size)}')
+
+    def _scale(self) -> torch.Tensor:
+        return torch.tensor([self.flow_range] * 4 + [self.logit_range]).view(1, -1, 1, 1)
+
+    def source_context(self, step: float) -> int:
+        """Source frames a downsample window needs past the ones its LR frames span: up to the
+        next LR frame, which the last frames' motion is fitted against."""
+        return math.ceil(self._factor(step)) + 1
+
+    # -- the two directions ----------------------------------------------------------------------
+
+    def downsample(self, hr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
+                   step: float) -> torch.Tensor:
+        """HR (B, 3, T, H, W) -> transmitted (B, 3, len(positions), H, W) on the 8-bit lattice;
+        ``positions``: the LR frames' positions in HR frames, ``step`` apart. Each LR frame is
+        the HR frame nearest its position, carrying the motion of the HR frames after it up to
+        the next LR position."""
+        k = self._factor(step)
+        self._check_size(size, hr.shape[-2:])
+        n = hr.shape[2]
+        hr = hr.clamp(0, 1)
+        rows, cols = channel.payload_grid(hr.shape[-2:])
+        scale = self._scale().to(hr)
+        slots = slot_count(k)
+        out = []
+        for p in positions:
+            here, later = nearest_frames([p, p + k], n)
+            values = hr.new_full((hr.shape[0], slots, VALUES, rows, cols), float('nan'))
+            for j in range(math.floor(p) + 1, min(math.ceil(p + k), n)):
+                b = hr[:, :, later] if p + k <= n - 1 else None
+                motion = fit_motion(hr[:, :, here], hr[:, :, j], b, self.fit_iterations,
+                                    self.fit_lr, self.dis_preset, self.flow_range,
+                                    self.logit_range)
+                values[:, slot_of((j - p) / k, k)] = (motion / scale + 1) / 2
+            out.append(channel.embed(hr[:, :, here], values.flatten(1, 2), self.step,
+                                     self.digits, self.base))
+        return torch.stack(out, 2)
+
+    def read_motion(self, frame: torch.Tensor, factor: float) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(B, 3, H, W) transmitted frame -> motion of the frames after it (B, slots, 5, h, w)
+        and where it is intact (B, slots, h, w): blocks whose five numbers read back as written,
+        and none in a slot where fewer than :data:`TRUSTED_SHARE` of the blocks do (the frame
+        went through a lossy codec, or that slot carries nothing)."""
+        slots = slot_count(factor)
+        values, mismatch = channel.extract(frame, VALUES * slots, self.step, self.digits,
+                                           self.base)
+        reliable = mismatch.unflatten(1, (slots, VALUES)).mean(2) < channel.UNRELIABLE
+        trusted = reliable.flatten(2).float().mean(2) >= TRUSTED_SHARE
+        motion = (values.unflatten(1, (slots, VALUES)) * 2 - 1) * self._scale().to(values).unsqueeze(1)
+        return motion, reliable & trusted[..., None, None]
+
+    def upsample(self, lr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
+                 step: float) -> torch.Tensor:
+        """Transmitted (B, 3, t, H, W) -> (B, 3, len(positions), H, W); ``positions`` in LR-frame
+        units, ``step`` = 1 / factor."""
+        k = self._factor(1 / float(step))
+        self._check_size(size, lr.shape[-2:])
+        lower, upper, _ = temporal_neighbours(positions, lr.shape[2])
+        motions = {}
+        out: List[torch.Tensor] = []
+        for p, lo, hi in zip(positions, lower, upper):
+            offset = float(p) - lo
+            if not 0 < offset < 1:
+                out.append(lr[:, :, lo])
+                continue
+            if lo not in motions:
+                motions[lo] = self.read_motion(lr[:, :, lo], k)
+            motion, reliable = motions[lo]
+            a, b = lr[:, :, lo], lr[:, :, hi]
+            slot = slot_of(offset, k)
+            dense = dense_field(motion[:, slot], size)
+            if not reliable[:, slot].all():
+                keep = dense_field(reliable[:, slot, None].to(dense), size, mode='nearest') > 0.5
+                dense = torch.where(keep, dense, flow_motion(a, b, offset))
+            out.append(blend_warps(a, b, dense))
+        return torch.stack(out, 2)
+
+    def forward(self, hr: torch.Tensor, factor=None, scale=None) -> dict:
+        """Round trip of one window that starts on an LR frame (evaluation; nothing trains)."""
+        factor = self.default_factors[0] if factor is None else factor
+        lr_pos, hr_pos = training_positions(int(hr.shape[2]), factor)
+        stego = self.downsample(hr, hr.shape[-2:], lr_pos, factor)
+        output = self.upsample(stego, hr.shape[-2:], hr_pos, 1 / factor)
+        return dict(stego=stego, reference=reference_lr(hr, lr_pos, hr.shape[-2:]), output=output)

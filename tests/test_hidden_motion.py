@@ -1,0 +1,183 @@
+"""The time-only steg network that hides each dropped frame's motion in the transmitted frame
+before it: slot conventions, the round trip at whole and fractional factors, windows that read
+ahead, routing inside a specialist set, a weights file without tensors, and refusals."""
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from mmagic_cstvr.archs import HiddenMotionResampler, SpecialistSet
+from mmagic_cstvr.archs.classical import naive_upsample, reference_lr
+from mmagic_cstvr.archs.hidden_motion import dense_field, rebuild, slot_count, slot_of
+from mmagic_cstvr.engine.clip_resampler import ClipResampler
+from mmagic_cstvr.engine.weights import build_generator, load_generator, save_weights
+from mmagic_cstvr.structures.timeline import TimeMap, training_positions
+from test_lr_grid import moving_texture
+from test_specialists import V3, perturbed
+
+FAST = dict(fit_iterations=10)
+
+
+def psnr(x, y):
+    return float(10 * torch.log10(1 / ((x - y) ** 2).mean()))
+
+
+@pytest.mark.parametrize('factor, slots', [(1, 0), (2, 1), (3, 2), (4, 3), (1.25, 2), (2.5, 3)])
+def test_each_frame_between_two_lr_frames_gets_a_slot_of_its_own(factor, slots):
+    assert slot_count(factor) == slots
+    hr_per_lr = TimeMap.from_factor(1 / factor)  # LR -> HR positions, in LR units
+    offsets = {}
+    for j in range(1, 200):
+        p = float(hr_per_lr.position(j))
+        lo = math.floor(p + 1e-9)
+        if p - lo > 1e-9:
+            offsets.setdefault(lo, []).append(slot_of(p - lo, factor))
+    for used in offsets.values():
+        assert len(set(used)) == len(used) and all(0 <= s < slots for s in used)
+
+
+def test_dense_field_interpolates_between_block_centres_and_repeats_past_them():
+    field = torch.zeros(1, 1, 2, 3)
+    field[..., 1, 2] = 8.0
+    dense = dense_field(field, (21, 27))
+    assert dense.shape == (1, 1, 21, 27)
+    assert dense[0, 0, 12, 20] == 8.0 and dense[0, 0, 3, 3] == 0.0  # the blocks' centres
+    assert torch.equal(dense[..., 16:, :], dense[..., 15:16, :].expand(-1, -1, 5, -1))
+    assert torch.equal(dense[..., 24:], dense[..., 23:24].expand(-1, -1, -1, 3))
+
+
+def test_rebuild_without_motion_blends_by_the_weight():
+    a, b = torch.rand(1, 3, 16, 24), torch.rand(1, 3, 16, 24)
+    motion = torch.zeros(1, 5, 2, 3)
+    assert torch.allclose(rebuild(a, b, motion), (a + b) / 2, atol=1e-6)
+    motion[:, 4] = 6.0
+    assert torch.allclose(rebuild(a, b, motion), torch.sigmoid(torch.tensor(6.0)) * a
+                          + torch.sigmoid(torch.tensor(-6.0)) * b, atol=1e-6)
+
+
+@pytest.mark.parametrize('factor', [2, 3, 1.25])
+def test_round_trip_keeps_lr_frames_and_rebuilds_the_dropped_ones(factor):
+    hr = moving_texture(7, size=(48, 64), speed=(1.0, 2.0))
+    net = HiddenMotionResampler(**FAST).eval()
+    lr_pos, hr_pos = training_positions(7, factor)
+    with torch.inference_mode():
+        lr = net.downsample(hr, (48, 64), lr_pos, factor)
+        out = net.upsample(lr, (48, 64), hr_pos, 1 / factor)
+    assert torch.equal(lr, (lr * 255).round() / 255)
+    ordinary = reference_lr(hr, lr_pos, (48, 64))
+    assert psnr(lr, ordinary) > 38  # the transmitted frames are the frame-dropped clip
+    blend = naive_upsample(ordinary, (48, 64), hr_pos)
+    gains = []
+    for i, p in enumerate(hr_pos):
+        if p == int(p):
+            assert psnr(out[:, :, i], hr[:, :, i]) > 38  # an LR frame as transmitted
+        else:
+            gains.append(psnr(out[:, :, i], hr[:, :, i]) - psnr(blend[:, :, i], hr[:, :, i]))
+    assert min(gains) > 5 and sum(gains) / len(gains) > 8
+
+
+def test_motion_read_back_is_the_motion_written():
+    hr = moving_texture(3, size=(48, 64), speed=(0.0, 3.0))
+    net = HiddenMotionResampler(**FAST).eval()
+    lr = net.downsample(hr, (48, 64), [0, 2], 2)
+    motion, intact = net.read_motion(lr[:, :, 0], 2)
+    motion = motion[:, 0]
+    assert motion.shape == (1, 5, 6, 8) and intact.shape == (1, 1, 6, 8) and intact.all()
+    inner = motion[..., 1:-1, 1:-1]
+    assert torch.allclose(inner[:, 0], torch.full_like(inner[:, 0], 3.0), atol=0.6)  # m -> a: +3 px
+    assert torch.allclose(inner[:, 2], torch.full_like(inner[:, 2], -3.0), atol=0.6)  # m -> b: -3 px
+
+
+def test_motion_lost_in_a_lossy_channel_falls_back_to_dis_flow():
+    hr = moving_texture(5, size=(48, 64), speed=(0.0, 2.0))
+    net = HiddenMotionResampler(**FAST).eval()
+    lr = net.downsample(hr, (48, 64), [0, 2, 4], 2)
+    noisy = (lr * 255 + 1.5 * torch.randn(lr.shape, generator=torch.Generator().manual_seed(0)))
+    noisy = noisy.round().clamp(0, 255) / 255
+    assert not net.read_motion(noisy[:, :, 0], 2)[1].any()
+    out = net.upsample(noisy, (48, 64), [0.5, 1.5], 0.5)
+    blend = naive_upsample(noisy, (48, 64), [0.5, 1.5])
+    for i, j in enumerate((1, 3)):
+        assert psnr(out[:, :, i], hr[:, :, j]) > psnr(blend[:, :, i], hr[:, :, j]) + 3
+    ordinary = reference_lr(hr, [0, 2, 4], (48, 64))
+    assert not net.read_motion(ordinary[:, :, 0], 2)[1].any()  # a clip that carries nothing
+
+
+def test_downsample_windows_read_ahead_to_the_next_lr_frame():
+    net = HiddenMotionResampler(**FAST).eval()
+    model = SpecialistSet(perturbed(V3, 0), {(None, 1): net})
+    plain = ClipResampler(model, 'down', 30, 15, 24, (48, 64))
+    ahead = ClipResampler(model, 'down', 30, 15, 24, (48, 64), src_size=(48, 64))
+    assert [w.src_stop - w.src_start for w in plain.windows][:2] == [8, 8]
+    assert [w.src_stop - w.src_start for w in ahead.windows][:2] == [11, 11]
+    assert ahead.windows[-1].src_stop == 24
+    assert ClipResampler(model, 'down', 30, 15, 24, (12, 16), src_size=(48, 64)).windows[0] == \
+        plain.windows[0]  # 2x/4x goes to the general network, which reads no further
+
+
+def test_window_edges_rebuild_as_well_as_the_inside():
+    hr = moving_texture(16, size=(48, 64), speed=(0.5, 2.0))
+    net = HiddenMotionResampler(**FAST).eval()
+    frames = hr[0].permute(1, 2, 3, 0).numpy()
+    down = ClipResampler(net, 'down', 30, 15, 16, (48, 64), src_size=(48, 64))
+    lr = np.concatenate(down.run(down.windows, [frames[w.src_start:w.src_stop]
+                                                for w in down.windows]))
+    up = ClipResampler(net, 'up', 15, 30, len(lr), (48, 64), n_dst=16, src_size=(48, 64),
+                       window=4)
+    out = up.run(up.windows, [np.stack(lr[w.src_start:w.src_stop]) for w in up.windows])
+    rebuilt = torch.from_numpy(np.concatenate(out)).permute(3, 0, 1, 2)[None]
+    scores = [psnr(rebuilt[:, :, i], hr[:, :, i]) for i in range(1, 15, 2)]
+    assert min(scores) > 30  # a frame between two windows is rebuilt from both of its neighbours
+
+
+def test_a_set_sends_unsupported_time_factors_to_the_general_network():
+    net = HiddenMotionResampler(**FAST)
+    general = perturbed(V3, 0)
+    model = SpecialistSet(general, {(None, 1): net})
+    assert net.supports(2) and net.supports(1.25) and net.supports(4) and not net.supports(5)
+    assert not net.supports(3.5)
+    assert model.pick(2, (48, 64), (48, 64)) is net
+    assert model.pick(5, (48, 64), (48, 64)) is general
+
+
+def test_a_weights_file_without_tensors_loads(tmp_path):
+    cfg = dict(type='HiddenMotionResampler', fit_iterations=5)
+    path = save_weights(build_generator(cfg), cfg, tmp_path / 'hm.safetensors')
+    net = load_generator(path)
+    assert isinstance(net, HiddenMotionResampler) and net.fit_iterations == 5
+
+
+def test_bad_calls_are_refused():
+    net = HiddenMotionResampler(**FAST)
+    hr = torch.rand(1, 3, 5, 32, 40)
+    with pytest.raises(ValueError, match='resamples time only'):
+        net.downsample(hr, (16, 20), [0, 2, 4], 2)
+    with pytest.raises(ValueError, match='factors from 1 up to'):
+        net.downsample(hr, (32, 40), [0, 5], 5)
+    with pytest.raises(ValueError, match='factors from 1 up to'):
+        net.upsample(hr, (32, 40), [0, 0.2], 0.2)
+    with pytest.raises(ValueError, match='reads whole frames'):
+        ClipResampler(net, 'down', 30, 15, 8, (32, 40), tile=16)
+    with pytest.raises(ValueError, match='DIS preset'):
+        HiddenMotionResampler(dis_preset='slow')
+    with pytest.raises(ValueError, match='fit_iterations'):
+        HiddenMotionResampler(step=0)
+
+
+def test_its_config_exports_without_a_checkpoint_and_refuses_training(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    config = root / 'configs' / 'cstvr-steg-v3_hidden-motion-tx1.py'
+    out = tmp_path / 'hm.safetensors'
+    run = lambda *cmd: subprocess.run([sys.executable, *map(str, cmd)], cwd=root,  # noqa: E731
+                                      capture_output=True, text=True, timeout=300)
+    done = run('tools/export_weights.py', config, '-', out)
+    assert done.returncode == 0, done.stderr
+    assert isinstance(load_generator(out), HiddenMotionResampler)
+    learned = run('tools/export_weights.py', root / 'configs' / 'cstvr_tiny.py', '-', tmp_path / 'x.safetensors')
+    assert learned.returncode != 0 and 'has trained parameters' in learned.stderr
+    refused = run('tools/train.py', config, '--work-dir', tmp_path / 'work')
+    assert refused.returncode != 0 and 'without trained parameters' in refused.stderr
