@@ -161,3 +161,16 @@ def test_benchmark_bad_input_names_the_fix(args, message):
     res = lib.run_cli(['benchmark', *args, '--no-vspipe'])
     assert res.returncode == 2
     assert message in res.stderr and 'Traceback' not in res.stderr
+
+
+def test_benchmark_counts_no_layers_for_the_hidden_motion_member(tmp_path):
+    """At 2x/1x the shipped steg's calls go to its hidden-motion network, which has no layers for
+    the FLOP analyser: its roofline shows 0 FLOPs instead of the analyser failing on its fit."""
+    out = tmp_path / 'bench.json'
+    res = lib.run_cli(['benchmark', 'steg', '--size', '64x48', '--factors', '2x1', '--warmup', '0',
+                       '--runs', '1', '--threads', '1', '--no-vspipe', '--json', out])
+    assert res.returncode == 0, res.stderr
+    (model,) = json.loads(out.read_text())['models']
+    for d in ('down', 'up'):
+        assert model['direct'][d]['fps'] > 0
+        assert model['roofline'][d]['flops_per_run'] == 0

@@ -15,8 +15,9 @@ def psnr(x, y):
 
 def pictures():
     texture = moving_texture(1, size=(56, 72))[:, :, 0]
+    noise = torch.rand(1, 3, 56, 72, generator=torch.Generator().manual_seed(1))
     return {'texture': texture, 'black': torch.zeros(1, 3, 56, 72),
-            'white': torch.ones(1, 3, 56, 72), 'noise': torch.rand(1, 3, 56, 72, generator=torch.Generator().manual_seed(1))}
+            'white': torch.ones(1, 3, 56, 72), 'noise': noise}
 
 
 @pytest.mark.parametrize('name', ['texture', 'black', 'white', 'noise'])

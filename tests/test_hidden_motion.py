@@ -89,7 +89,7 @@ def test_motion_read_back_is_the_motion_written():
     assert motion.shape == (1, 5, 6, 8) and intact.shape == (1, 1, 6, 8) and intact.all()
     inner = motion[..., 1:-1, 1:-1]
     assert torch.allclose(inner[:, 0], torch.full_like(inner[:, 0], 3.0), atol=0.6)  # m -> a: +3 px
-    assert torch.allclose(inner[:, 2], torch.full_like(inner[:, 2], -3.0), atol=0.6)  # m -> b: -3 px
+    assert torch.allclose(inner[:, 2], torch.full_like(inner[:, 2], -3.0), atol=0.6)  # m -> b
 
 
 def test_motion_lost_in_a_lossy_channel_falls_back_to_dis_flow():
@@ -160,6 +160,8 @@ def test_bad_calls_are_refused():
         net.downsample(hr, (32, 40), [0, 5], 5)
     with pytest.raises(ValueError, match='factors from 1 up to'):
         net.upsample(hr, (32, 40), [0, 0.2], 0.2)
+    with pytest.raises(ValueError, match='at least 8x8'):
+        net.downsample(torch.rand(1, 3, 3, 6, 40), (6, 40), [0, 2], 2)
     with pytest.raises(ValueError, match='reads whole frames'):
         ClipResampler(net, 'down', 30, 15, 8, (32, 40), tile=16)
     with pytest.raises(ValueError, match='DIS preset'):
@@ -177,7 +179,8 @@ def test_its_config_exports_without_a_checkpoint_and_refuses_training(tmp_path):
     done = run('tools/export_weights.py', config, '-', out)
     assert done.returncode == 0, done.stderr
     assert isinstance(load_generator(out), HiddenMotionResampler)
-    learned = run('tools/export_weights.py', root / 'configs' / 'cstvr_tiny.py', '-', tmp_path / 'x.safetensors')
+    learned = run('tools/export_weights.py', root / 'configs' / 'cstvr_tiny.py', '-',
+                  tmp_path / 'x.safetensors')
     assert learned.returncode != 0 and 'has trained parameters' in learned.stderr
     refused = run('tools/train.py', config, '--work-dir', tmp_path / 'work')
     assert refused.returncode != 0 and 'without trained parameters' in refused.stderr

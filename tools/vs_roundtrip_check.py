@@ -93,7 +93,8 @@ def main():
                                   height=lr_size[0], device_index=-1)
     with torch.no_grad():
         outputs = {
-            'naive': as_frames(NaiveResampler().upsample(as_video(ordinary), hr_size, hr_pos, 1 / k)),
+            'naive': as_frames(NaiveResampler().upsample(as_video(ordinary), hr_size, hr_pos,
+                                                         1 / k)),
             'MVTools (bicubic, mv.FlowFPS)': as_frames(MVToolsResampler().upsample(
                 as_video(ordinary), hr_size, hr_pos, 1 / k)),
         }

@@ -12,7 +12,8 @@ block's 192 coefficients at step 10).
 A value in [0, 1] is written as ``digits`` digits in base ``base`` (coarse to fine), each in a
 coefficient of its own, and read back by unwrapping each digit against the one before: precision
 ``0.03 / base ** (digits - 1)`` of the range. Unwrapping needs each digit's reading error well
-under ``0.5 / base``: at step 10, base 3 leaves about six standard deviations. Only whole blocks carry values: the payload grid of a
+under ``0.5 / base``: at step 10, base 3 leaves about six standard deviations (after the
+dither :func:`embed` uses, about four). Only whole blocks carry values: the payload grid of a
 frame is ``(H // 8, W // 8)``; pixels past the last whole block are left as they are.
 """
 from __future__ import annotations
@@ -184,4 +185,5 @@ def extract(frames: torch.Tensor, n_values: int, step: float = 10.0, digits: int
         u = (torch.round(turns) + read[..., d]) / scale
     values = ((u - MARGIN) / (1 - 2 * MARGIN)).clamp(0, 1)
     mismatch = mismatch / max(digits - 1, 1)
-    return values.permute(0, 3, 1, 2).to(frames.dtype), mismatch.permute(0, 3, 1, 2).to(frames.dtype)
+    as_maps = lambda x: x.permute(0, 3, 1, 2).to(frames.dtype)  # noqa: E731
+    return as_maps(values), as_maps(mismatch)

@@ -1,9 +1,9 @@
 """Time-only steganographic resampling: each transmitted frame carries the motion of the frames
 dropped after it.
 
-Downsample at an integer temporal factor ``k`` (spatial factor 1): LR frame ``i`` is HR frame
-``k * i``, so the transmitted frames are the ordinary frame-dropped clip except for what is
-written into them. For every dropped frame ``m`` between LR frames ``a`` and ``b`` the encoder,
+Downsample at temporal factor ``k`` (spatial factor 1): LR frame ``i`` is the HR frame nearest
+position ``k * i``, so the transmitted frames are the ordinary frame-dropped clip except for what
+is written into them. For every HR frame ``m`` between LR frames ``a`` and ``b`` the encoder,
 which sees ``m``, fits the motion that rebuilds ``m`` best from ``a`` and ``b``:
 
 - a flow from ``m`` to ``a`` and one from ``m`` to ``b``, one vector per 8x8 block, interpolated
@@ -150,8 +150,8 @@ class HiddenMotionResampler(nn.Module):
             raise ValueError(f'unknown DIS preset {dis_preset!r}; choose one of {DIS_PRESETS}')
         if fit_iterations < 0 or fit_lr <= 0 or flow_range <= 0 or logit_range <= 0 or step <= 0 \
                 or digits < 1 or base < 2:
-            raise ValueError('fit_iterations must be >= 0, digits >= 1, base >= 2 and fit_lr, flow_range, '
-                             'logit_range and step > 0')
+            raise ValueError('fit_iterations must be >= 0, digits >= 1, base >= 2 and fit_lr, '
+                             'flow_range, logit_range and step > 0')
         self.default_factors = tuple(default_factors)
         self.fit_iterations, self.fit_lr, self.dis_preset = int(fit_iterations), fit_lr, dis_preset
         self.flow_range, self.logit_range = float(flow_range), float(logit_range)
@@ -167,9 +167,10 @@ class HiddenMotionResampler(nn.Module):
     def _factor(self, factor: float) -> float:
         factor = float(factor)
         if not self.supports(factor):
-            raise ValueError(f'the hidden-motion network resamples time by factors from 1 up to '
-                             f'what {self.capacity} frames between two LR frames need (4 for '
-                             f'integer factors, 3 otherwise), got {factor:g}')
+            raise ValueError(f'the hidden-motion network resamples time by factors from 1: whole '
+                             f'ones up to {self.capacity + 1}, others up to {self.capacity} (the '
+                             f'motion of {self.capacity} frames between two LR frames fits its '
+                             f'channel), got {factor:g}')
         return factor
 
     @staticmethod
@@ -177,6 +178,9 @@ class HiddenMotionResampler(nn.Module):
         if tuple(size) != tuple(frame_size):
             raise ValueError(f'the hidden-motion network resamples time only: target size '
                              f'{tuple(size)} differs from the frame size {tuple(frame_size)}')
+        if min(frame_size) < channel.BLOCK:
+            raise ValueError(f'the hidden-motion network needs frames of at least '
+                             f'{channel.BLOCK}x{channel.BLOCK} pixels, got {tuple(frame_size)}')
 
     def _scale(self) -> torch.Tensor:
         return torch.tensor([self.flow_range] * 4 + [self.logit_range]).view(1, -1, 1, 1)
@@ -225,7 +229,8 @@ class HiddenMotionResampler(nn.Module):
                                            self.base)
         reliable = mismatch.unflatten(1, (slots, VALUES)).mean(2) < channel.UNRELIABLE
         trusted = reliable.flatten(2).float().mean(2) >= TRUSTED_SHARE
-        motion = (values.unflatten(1, (slots, VALUES)) * 2 - 1) * self._scale().to(values).unsqueeze(1)
+        scale = self._scale().to(values).unsqueeze(1)
+        motion = (values.unflatten(1, (slots, VALUES)) * 2 - 1) * scale
         return motion, reliable & trusted[..., None, None]
 
     def upsample(self, lr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],

@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import torch
 
+from ...engine.clip_resampler import serving_network
 from ..flops import count_macs
 from ..metrics import psnr
 from .workload import Workload, compute_dtype, dtype_name, test_pattern
@@ -98,10 +99,13 @@ def time_engine(engine, windows, sources, *, warmup: int, runs: int) -> Dict:
 
 def group_flops(engine, windows, sources) -> float:
     """FLOPs (2 x multiply-adds, :func:`~mmagic_cstvr.evaluation.flops.count_macs`) of one
-    ``engine.run`` of ``windows``: the network calls only."""
+    ``engine.run`` of ``windows``: the network calls only (0 when the network that serves them,
+    a specialist set's member, has no layers to count)."""
     batch = torch.stack([engine.to_tensor(s) for s in sources])
     positions, step = windows[0].positions, float(engine.time_map.step)
-    return 2.0 * count_macs(engine.generator,
+    network = serving_network(engine.generator, engine.direction, step,
+                              tuple(batch.shape[-2:]), engine.dst_size)
+    return 2.0 * count_macs(network,
                             lambda x: engine.network_call(x, engine.dst_size, positions, step),
                             batch)
 
