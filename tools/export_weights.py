@@ -4,8 +4,8 @@
 
 A network without trained parameters (``HiddenMotionResampler``) takes ``-`` as CHECKPOINT.
 ``--cfg-options`` changes the exported network's config as it does mmengine's (for example an
-inference setting such as ``model.generator.up.flow_ensemble``); keys the config does not have
-are refused.
+inference setting such as ``model.generator.up.flow_ensemble``); an unknown key is refused (by
+the config check ``tools/train.py`` uses, or by the network it does not fit).
 
 The file carries the generator's config, so ``load_generator(OUT)``, ``core.cstvr.*(model=OUT)``
 and ``cstvr ... --model OUT`` need nothing else. The checkpoint is one this project's training
@@ -20,6 +20,8 @@ import mmagic_cstvr  # noqa: F401  (compatibility fixes first)
 from mmengine import Config, DictAction
 
 from mmagic_cstvr.engine.weights import build_generator, export_weights
+from mmagic_cstvr.errors import WeightsError
+from mmagic_cstvr.utils.runner_setup import check_option_keys
 
 
 def main():
@@ -33,16 +35,13 @@ def main():
                              "\"model.generator.up.flow_ensemble=['fine','medium']\"")
     args = parser.parse_args()
     config = Config.fromfile(args.config, import_custom_modules=False)
-    flat = config.to_dict()
-    for key in args.cfg_options:
-        node = flat
-        for part in key.split('.')[:-1]:
-            node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, dict) or key.split('.')[-1] not in node:
-            raise SystemExit(f'--cfg-options: {args.config} has no key {key!r}')
+    check_option_keys(config, args.cfg_options)
     config.merge_from_dict(args.cfg_options)
     cfg = config.model.generator.to_dict()
-    generator = build_generator(cfg)
+    try:
+        generator = build_generator(cfg)
+    except WeightsError as err:
+        raise SystemExit(f'tools/export_weights.py: {err}') from None
     if args.checkpoint == '-':
         if any(True for _ in generator.parameters()):
             raise SystemExit(f'{cfg["type"]} has trained parameters: name the checkpoint they are in')

@@ -126,15 +126,15 @@ def embed(frames: torch.Tensor, values: torch.Tensor, step: float = 10.0, digits
     picture = _split(levels)
     noise = torch.Generator().manual_seed(0)
 
-    def miss(sent):
-        read = torch.remainder((d @ sent @ d.T)[..., ch, row, col] / step, 1.0)
+    def miss(c):
+        read = torch.remainder(c / step, 1.0)
         return ((torch.remainder(read - target + 0.5, 1.0) - 0.5).abs() * written).amax(-1)
 
     for _ in range(retries + 1):
-        correction, sent = torch.zeros_like(picture), picture
-        best, best_miss = picture, miss(picture)
+        correction = torch.zeros_like(picture)
+        c = (d @ picture @ d.T)[..., ch, row, col]
+        best, best_miss = picture, miss(c)
         for _ in range(rounds):
-            c = (d @ sent @ d.T)[..., ch, row, col]
             missing = torch.zeros_like(picture)
             missing[..., ch, row, col] = torch.where(
                 written, step * (torch.round(c / step - target) + target) - c, 0.0)
@@ -144,7 +144,8 @@ def embed(frames: torch.Tensor, values: torch.Tensor, step: float = 10.0, digits
             x = x + (-x.amin((-2, -1), keepdim=True)).clamp(min=0) \
                 - (x.amax((-2, -1), keepdim=True) - 255).clamp(min=0)
             sent = x.round().clamp(0, 255)
-            now = miss(sent)
+            c = (d @ sent @ d.T)[..., ch, row, col]
+            now = miss(c)
             better = now < best_miss
             best = torch.where(better[..., None, None, None], sent, best)
             best_miss = torch.minimum(now, best_miss)
@@ -153,8 +154,7 @@ def embed(frames: torch.Tensor, values: torch.Tensor, step: float = 10.0, digits
             break
         mean = picture.mean((-2, -1), keepdim=True)
         picture = torch.where(failed[..., None, None, None], mean + 0.8 * (picture - mean), picture)
-    sent = best
-    return (_merge(sent, levels) / 255).to(frames.dtype)
+    return (_merge(best, levels) / 255).to(frames.dtype)
 
 
 #: Mean unwrapping mismatch (in units of a digit's step) above which values are taken as not

@@ -31,7 +31,7 @@ from torch import nn
 from . import dither_steganography as channel
 from ..structures.timeline import training_positions
 from .classical import nearest_frames, reference_lr, temporal_neighbours
-from .motion import DIS_PRESETS, backward_warp, pair_flows
+from .motion import DIS_PRESETS, backward_warp, flow_between
 
 #: Share of a transmitted frame's blocks that must read back as written for its motion to be used.
 TRUSTED_SHARE = 0.9
@@ -84,7 +84,7 @@ def flow_motion(a: torch.Tensor, b: torch.Tensor, w: float) -> torch.Tensor:
     """(N, 5, H, W) per-pixel motion of the frame at time ``w`` between ``a`` and ``b`` measured
     on them alone (DIS flow both ways, each scaled to ``w``, weights by time): the DIS-flow
     baseline, for blocks whose hidden motion did not survive the channel."""
-    forward, backward = pair_flows(torch.stack([a, b], 2), [(0, 1)], 'medium')[(0, 1)]
+    forward, backward = flow_between(a, b), flow_between(b, a)
     logit = a.new_full((a.shape[0], 1, *a.shape[-2:]), math.log((1 - w) / w))
     return torch.cat([-w * forward, -(1 - w) * backward, logit], 1)
 
@@ -100,11 +100,9 @@ def fit_motion(a: torch.Tensor, m: torch.Tensor, b: Optional[torch.Tensor], iter
     crop = (..., slice(0, rows * channel.BLOCK), slice(0, cols * channel.BLOCK))
     single = b is None
     others = [a] if single else [a, b]
-    flows = pair_flows(torch.stack([m] + others, 2), [(0, 1 + i) for i in range(len(others))],
-                       dis_preset)
     limit = torch.tensor([flow_range] * 4 + [logit_range]).view(1, -1, 1, 1).to(m)
-    free = torch.cat([F.avg_pool2d(flows[(0, 1 + i)][0][crop], channel.BLOCK)
-                      for i in range(len(others))]
+    free = torch.cat([F.avg_pool2d(flow_between(m, x, dis_preset)[crop], channel.BLOCK)
+                      for x in others]
                      + ([] if single else [m.new_zeros(m.shape[0], 1, rows, cols)]), 1)
 
     def motion_of(x):

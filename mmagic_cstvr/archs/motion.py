@@ -73,18 +73,22 @@ def dis_flow_view(a: np.ndarray, b: np.ndarray, preset: str = 'medium',
     return np.ascontiguousarray(flow)
 
 
+def flow_between(a: torch.Tensor, b: torch.Tensor, preset: str = 'medium',
+                 view: str = 'identity') -> torch.Tensor:
+    """DIS flow (N, 2, H, W) from each frame of ``a`` to the same one of ``b`` (N, 3, H, W),
+    measured in orientation ``view``: ``a(x)`` is seen at ``x + flow(x)`` in ``b``."""
+    flows = np.stack([dis_flow_view(x, y, preset, view)
+                      for x, y in zip(grey_uint8(a), grey_uint8(b))])
+    return torch.from_numpy(flows).permute(0, 3, 1, 2).to(a.device, a.dtype)
+
+
 def pair_flows(frames: torch.Tensor, pairs: Sequence[Tuple[int, int]], preset: str = 'medium',
                view: str = 'identity') -> Dict[Tuple[int, int], Tuple[torch.Tensor, torch.Tensor]]:
     """Forward and backward flows (B, 2, H, W) for each ``(lo, hi)`` frame pair of (B, 3, T, H, W),
     measured in orientation ``view``."""
-    out = {}
-    for lo, hi in pairs:
-        ga, gb = grey_uint8(frames[:, :, lo]), grey_uint8(frames[:, :, hi])
-        fwd = np.stack([dis_flow_view(a, b, preset, view) for a, b in zip(ga, gb)])
-        bwd = np.stack([dis_flow_view(b, a, preset, view) for a, b in zip(ga, gb)])
-        as_tensor = lambda f: torch.from_numpy(f).permute(0, 3, 1, 2).to(frames.device, frames.dtype)  # noqa
-        out[(lo, hi)] = as_tensor(fwd), as_tensor(bwd)
-    return out
+    return {(lo, hi): (flow_between(frames[:, :, lo], frames[:, :, hi], preset, view),
+                       flow_between(frames[:, :, hi], frames[:, :, lo], preset, view))
+            for lo, hi in pairs}
 
 
 def backward_warp(image: torch.Tensor, flow: torch.Tensor, t: float,
