@@ -8,7 +8,7 @@ _base_ = ['./_base_/cstvr_v3_model.py']
 
 model = dict(
     generator=dict(_delete_=True, type='HiddenMotionResampler', default_factors=(2, 1),
-                   fit_iterations=50, fit_lr=0.4, dis_preset='fine', flow_range=128.0,
+                   fit_iterations=25, fit_lr=1.0, dis_preset='fine', flow_range=128.0,
                    logit_range=6.0, step=10.0, digits=5, base=3),
     guidance_loss=None,
     recovery_loss=None,

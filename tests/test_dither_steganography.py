@@ -29,7 +29,7 @@ def test_values_read_back_to_a_few_thousandths_of_their_range(name):
     assert torch.equal(sent, (sent * 255).round() / 255)  # on the 8-bit lattice
     values_read, mismatch = extract(sent, 5)
     error = (values_read - values).abs()
-    assert mismatch.mean() < UNRELIABLE
+    assert (mismatch.mean(1) < UNRELIABLE).all()  # every block reads back as reliable
     assert error.max() < 4e-3 and error.median() < 1e-3
     assert psnr(sent, frame) > (44 if name in ('texture', 'noise') else 35)
 

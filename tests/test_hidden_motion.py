@@ -51,12 +51,15 @@ def test_dense_field_interpolates_between_block_centres_and_repeats_past_them():
 
 
 def test_rebuild_without_motion_blends_by_the_weight():
-    a, b = torch.rand(1, 3, 16, 24), torch.rand(1, 3, 16, 24)
+    # A zero flow samples each pixel at its own place up to float32 rounding of the sampling grid
+    # (about 1e-6 of a pixel), which moves a bicubic sample of noise by up to a few 1e-6.
+    gen = torch.Generator().manual_seed(0)
+    a, b = torch.rand(1, 3, 16, 24, generator=gen), torch.rand(1, 3, 16, 24, generator=gen)
     motion = torch.zeros(1, 5, 2, 3)
-    assert torch.allclose(rebuild(a, b, motion), (a + b) / 2, atol=1e-6)
+    assert torch.allclose(rebuild(a, b, motion), (a + b) / 2, atol=1e-5)
     motion[:, 4] = 6.0
     assert torch.allclose(rebuild(a, b, motion), torch.sigmoid(torch.tensor(6.0)) * a
-                          + torch.sigmoid(torch.tensor(-6.0)) * b, atol=1e-6)
+                          + torch.sigmoid(torch.tensor(-6.0)) * b, atol=1e-5)
 
 
 @pytest.mark.parametrize('factor', [2, 3, 1.25])

@@ -31,6 +31,16 @@ BLOCK = 8
 MARGIN = 0.15
 
 
+#: Mean unwrapping mismatch (in units of a digit's step) above which values are taken as not
+#: what was written. Read back as written, a digit sits about 0.1 from where the one before it
+#: points; after a lossy codec, or where nothing was written, anywhere in [0, 0.5] (mean 0.25).
+UNRELIABLE = 0.17
+
+#: Largest error of one digit (in units of a digit's step, times the base) a written block may
+#: keep: well inside the half step past which unwrapping takes the wrong turn.
+DIGIT_TOLERANCE = 0.4
+
+
 def _coefficient_slots() -> List[Tuple[int, int, int]]:
     """(channel, row, column) of the coefficients that carry digits, in the order they are used:
     low-to-mid frequencies (row + column from 2 to 7), green before red before blue."""
@@ -52,12 +62,14 @@ def capacity(digits: int) -> int:
     return len(SLOTS) // digits
 
 
-def _dct_matrix(dtype, device) -> torch.Tensor:
+def _block_transform(dtype, device) -> torch.Tensor:
+    """(64, 64) orthonormal 2-D DCT-II of a flattened 8x8 block (row-major): a block's
+    coefficients are ``pixels @ T.T``, its pixels ``coefficients @ T``."""
     k = torch.arange(BLOCK, dtype=torch.float64).view(-1, 1)
     i = torch.arange(BLOCK, dtype=torch.float64).view(1, -1)
     d = torch.cos(math.pi * (2 * i + 1) * k / (2 * BLOCK)) * math.sqrt(2 / BLOCK)
     d[0] /= math.sqrt(2)
-    return d.to(dtype=dtype, device=device)
+    return torch.kron(d, d).to(dtype=dtype, device=device)
 
 
 def payload_grid(size: Tuple[int, int]) -> Tuple[int, int]:
@@ -66,38 +78,94 @@ def payload_grid(size: Tuple[int, int]) -> Tuple[int, int]:
 
 
 def _split(levels: torch.Tensor) -> torch.Tensor:
-    """(B, 3, H, W) -> the whole blocks' pixels (B, h, w, 3, 8, 8)."""
+    """(B, 3, H, W) -> the whole blocks' pixels (B * h * w, 3, 64), blocks in raster order."""
     b, c, _, _ = levels.shape
     h, w = payload_grid(levels.shape[-2:])
     x = levels[..., :h * BLOCK, :w * BLOCK].reshape(b, c, h, BLOCK, w, BLOCK)
-    return x.permute(0, 2, 4, 1, 3, 5)
+    return x.permute(0, 2, 4, 1, 3, 5).reshape(b * h * w, c, BLOCK * BLOCK)
 
 
 def _merge(blocks: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     """Inverse of :func:`_split`, written over the whole-block region of a copy of ``out``."""
-    b, h, w, c, _, _ = blocks.shape
+    b, c, _, _ = out.shape
+    h, w = payload_grid(out.shape[-2:])
     out = out.clone()
-    out[..., :h * BLOCK, :w * BLOCK] = blocks.permute(0, 3, 1, 4, 2, 5).reshape(
-        b, c, h * BLOCK, w * BLOCK)
+    out[..., :h * BLOCK, :w * BLOCK] = blocks.reshape(b, h, w, c, BLOCK, BLOCK).permute(
+        0, 3, 1, 4, 2, 5).reshape(b, c, h * BLOCK, w * BLOCK)
     return out
 
 
-def _blocks(levels: torch.Tensor) -> torch.Tensor:
-    """(B, 3, H, W) -> DCT coefficients (B, h, w, 3, 8, 8) of the whole blocks."""
-    d = _dct_matrix(levels.dtype, levels.device)
-    return d @ _split(levels) @ d.T
-
-
-def _slot_index(n: int, device) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _slot_index(n: int, device) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Channel and flattened coefficient index of the first ``n`` :data:`SLOTS`."""
     chosen = torch.tensor(SLOTS[:n], device=device)
-    return chosen[:, 0], chosen[:, 1], chosen[:, 2]
+    return chosen[:, 0], chosen[:, 1] * BLOCK + chosen[:, 2]
 
 
 def _digits(values: torch.Tensor, digits: int, base: int) -> torch.Tensor:
-    """(B, V, h, w) values in [0, 1] -> (B, h, w, V * digits) digits in [0, 1)."""
+    """(B, V, h, w) values in [0, 1] -> (B * h * w, V, digits) digits in [0, 1)."""
     u = MARGIN + (1 - 2 * MARGIN) * values.clamp(0, 1)
     out = [torch.remainder(u * base ** d, 1.0) for d in range(digits)]
-    return torch.stack(out, -1).permute(0, 2, 3, 1, 4).flatten(3)
+    return torch.stack(out, -1).permute(0, 2, 3, 1, 4).flatten(0, 2)
+
+
+def _unwrap(read: torch.Tensor, base: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Digits ``read`` (..., V, digits) in [0, 1), coarse to fine -> the values they spell
+    (..., V) in [0, 1) and each value's mean mismatch (..., V) of a digit against where the ones
+    before it point (in units of a digit's step)."""
+    digits = read.shape[-1]
+    u = read[..., 0]
+    mismatch = torch.zeros_like(u)
+    for d in range(1, digits):
+        scale = base ** d
+        turns = u * scale - read[..., d]
+        mismatch = mismatch + (turns - torch.round(turns)).abs()
+        u = (torch.round(turns) + read[..., d]) / scale
+    return u, mismatch / max(digits - 1, 1)
+
+
+def _write(picture: torch.Tensor, target: torch.Tensor, written: torch.Tensor, step: float,
+           base: int, rounds: int, noise: torch.Generator) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Blocks ``picture`` (N, 3, 64) of 8-bit levels with ``target`` digits (N, V, digits)
+    written where ``written`` (N, V): the best of ``rounds`` rounded tries (N, 3, 64) and how
+    far it is from reading back (N,): its largest digit error over :data:`DIGIT_TOLERANCE`
+    ``/ base`` or its values' mean mismatch over :data:`UNRELIABLE`, whichever is larger; at
+    most 1 reads back as written."""
+    t = _block_transform(picture.dtype, picture.device)
+    n_values, digits = target.shape[1:]
+    ch, index = _slot_index(n_values * digits, picture.device)
+    target = target.flatten(1)
+    every_digit = written.repeat_interleave(digits, -1)
+
+    def coefficients(x):
+        return (x @ t.T)[:, ch, index]
+
+    def miss(c):
+        read = torch.remainder(c / step, 1.0)
+        digit = (torch.remainder(read - target + 0.5, 1.0) - 0.5).abs() * every_digit
+        _, mismatch = _unwrap(read.unflatten(-1, (n_values, digits)), base)
+        mean_mismatch = (mismatch * written).sum(-1) / written.sum(-1).clamp(min=1)
+        return torch.maximum(digit.amax(-1) * base / DIGIT_TOLERANCE, mean_mismatch / UNRELIABLE)
+
+    c = coefficients(picture)
+    best, best_miss = picture, miss(c)
+    correction = torch.zeros_like(picture)
+    for _ in range(rounds):
+        missing = torch.where(every_digit, step * (torch.round(c / step - target) + target) - c,
+                              0.0)
+        change = torch.zeros_like(picture)
+        change[:, ch, index] = missing
+        correction = correction + change @ t
+        dither = torch.rand(picture.shape, generator=noise, dtype=picture.dtype) - 0.5
+        x = picture + correction + dither.to(picture.device)
+        x = x + (-x.amin(-1, keepdim=True)).clamp(min=0) \
+            - (x.amax(-1, keepdim=True) - 255).clamp(min=0)
+        sent = x.round().clamp(0, 255)
+        c = coefficients(sent)
+        now = miss(c)
+        better = now < best_miss
+        best = torch.where(better[:, None, None], sent, best)
+        best_miss = torch.minimum(now, best_miss)
+    return best, best_miss
 
 
 def embed(frames: torch.Tensor, values: torch.Tensor, step: float = 10.0, digits: int = 5,
@@ -119,48 +187,23 @@ def embed(frames: torch.Tensor, values: torch.Tensor, step: float = 10.0, digits
         raise ValueError(f'values of grid {tuple(values.shape[-2:])} do not fit frames of size '
                          f'{tuple(frames.shape[-2:])} (grid {payload_grid(frames.shape[-2:])})')
     target = _digits(values.to(torch.float64).nan_to_num(0.0), digits, base)
-    written = ~values.isnan().permute(0, 2, 3, 1).repeat_interleave(digits, -1)
-    ch, row, col = _slot_index(n, frames.device)
+    written = ~values.isnan().permute(0, 2, 3, 1).flatten(0, 2)
     levels = (frames.to(torch.float64) * 255).round().clamp(0, 255)
-    d = _dct_matrix(levels.dtype, levels.device)
     picture = _split(levels)
+    sent = picture.clone()
     noise = torch.Generator().manual_seed(0)
-
-    def miss(c):
-        read = torch.remainder(c / step, 1.0)
-        return ((torch.remainder(read - target + 0.5, 1.0) - 0.5).abs() * written).amax(-1)
-
+    todo = torch.arange(picture.shape[0], device=picture.device)
     for _ in range(retries + 1):
-        correction = torch.zeros_like(picture)
-        c = (d @ picture @ d.T)[..., ch, row, col]
-        best, best_miss = picture, miss(c)
-        for _ in range(rounds):
-            missing = torch.zeros_like(picture)
-            missing[..., ch, row, col] = torch.where(
-                written, step * (torch.round(c / step - target) + target) - c, 0.0)
-            correction = correction + d.T @ missing @ d
-            dither = torch.rand(picture.shape, generator=noise, dtype=picture.dtype) - 0.5
-            x = picture + correction + dither.to(picture.device)
-            x = x + (-x.amin((-2, -1), keepdim=True)).clamp(min=0) \
-                - (x.amax((-2, -1), keepdim=True) - 255).clamp(min=0)
-            sent = x.round().clamp(0, 255)
-            c = (d @ sent @ d.T)[..., ch, row, col]
-            now = miss(c)
-            better = now < best_miss
-            best = torch.where(better[..., None, None, None], sent, best)
-            best_miss = torch.minimum(now, best_miss)
-        failed = best_miss > 0.4 / base
+        best, best_miss = _write(picture[todo], target[todo], written[todo], step, base, rounds,
+                                 noise)
+        sent[todo] = best
+        failed = best_miss > 1
         if not failed.any():
             break
-        mean = picture.mean((-2, -1), keepdim=True)
-        picture = torch.where(failed[..., None, None, None], mean + 0.8 * (picture - mean), picture)
-    return (_merge(best, levels) / 255).to(frames.dtype)
-
-
-#: Mean unwrapping mismatch (in units of a digit's step) above which values are taken as not
-#: what was written. Read back as written, a digit sits about 0.1 from where the one before it
-#: points; after a lossy codec, or where nothing was written, anywhere in [0, 0.5] (mean 0.25).
-UNRELIABLE = 0.17
+        todo = todo[failed]
+        mean = picture[todo].mean(-1, keepdim=True)
+        picture[todo] = mean + 0.8 * (picture[todo] - mean)
+    return (_merge(sent, levels) / 255).to(frames.dtype)
 
 
 def extract(frames: torch.Tensor, n_values: int, step: float = 10.0, digits: int = 5,
@@ -172,18 +215,12 @@ def extract(frames: torch.Tensor, n_values: int, step: float = 10.0, digits: int
     if n > len(SLOTS):
         raise ValueError(f'{n_values} values of {digits} digits need {n} coefficients per block; '
                          f'a block has {len(SLOTS)}')
-    ch, row, col = _slot_index(n, frames.device)
+    ch, index = _slot_index(n, frames.device)
     levels = (frames.to(torch.float64) * 255).round()
-    read = torch.remainder(_blocks(levels)[..., ch, row, col] / step, 1.0)
-    read = read.unflatten(-1, (n_values, digits))
-    u = read[..., 0]
-    mismatch = torch.zeros_like(u)
-    for d in range(1, digits):
-        scale = base ** d
-        turns = u * scale - read[..., d]
-        mismatch = mismatch + (turns - torch.round(turns)).abs()
-        u = (torch.round(turns) + read[..., d]) / scale
+    t = _block_transform(levels.dtype, levels.device)
+    read = torch.remainder((_split(levels) @ t.T)[:, ch, index] / step, 1.0)
+    h, w = payload_grid(frames.shape[-2:])
+    u, mismatch = _unwrap(read.view(frames.shape[0], h, w, n_values, digits), base)
     values = ((u - MARGIN) / (1 - 2 * MARGIN)).clamp(0, 1)
-    mismatch = mismatch / max(digits - 1, 1)
     as_maps = lambda x: x.permute(0, 3, 1, 2).to(frames.dtype)  # noqa: E731
     return as_maps(values), as_maps(mismatch)

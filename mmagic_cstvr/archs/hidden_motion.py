@@ -93,7 +93,8 @@ def fit_motion(a: torch.Tensor, m: torch.Tensor, b: Optional[torch.Tensor], iter
                lr: float, dis_preset: str, flow_range: float, logit_range: float) -> torch.Tensor:
     """(N, 5, h, w) block motion that rebuilds ``m`` from ``a`` and ``b`` (N, 3, H, W each):
     DIS flows from ``m`` to each, averaged over each block, then refined by ``iterations`` Adam
-    steps of size ``lr`` (pixels) on the squared error of :func:`rebuild`; clamped to the
+    steps (short moment averages, step size ``lr`` pixels falling to ``lr / 20`` along a cosine)
+    on the squared error of :func:`rebuild`; clamped to the
     ranges the channel carries. Without ``b`` (the clip or scene ends) ``m`` is rebuilt from
     ``a`` alone: both flows are the one to ``a`` and the logit is ``logit_range``."""
     rows, cols = channel.payload_grid(m.shape[-2:])
@@ -114,12 +115,14 @@ def fit_motion(a: torch.Tensor, m: torch.Tensor, b: Optional[torch.Tensor], iter
         with torch.inference_mode(False), torch.enable_grad():
             a, m, b = a.clone(), m.clone(), (a if single else b).clone()
             free, limit = free.clone().requires_grad_(True), limit.clone()
-            optimiser = torch.optim.Adam([free], lr=lr)
+            optimiser = torch.optim.Adam([free], lr=lr, betas=(0.5, 0.8))
+            schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, iterations, lr / 20)
             for _ in range(iterations):
                 loss = F.mse_loss(rebuild(a, b, motion_of(free)), m)
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
+                schedule.step()
     return motion_of(free.detach())
 
 
@@ -128,7 +131,8 @@ class HiddenMotionResampler(nn.Module):
 
     Args:
         default_factors: (temporal, spatial) of a call that names none.
-        fit_iterations, fit_lr: gradient steps and step size (pixels) of the encoder's motion fit.
+        fit_iterations, fit_lr: gradient steps and peak step size (pixels) of the encoder's
+            motion fit.
         dis_preset: DIS preset of the fit's starting flows.
         flow_range: largest flow component carried (pixels).
         logit_range: largest weight logit carried.
@@ -140,8 +144,8 @@ class HiddenMotionResampler(nn.Module):
     #: The payload grid is the whole frame's: spatial tiles would misplace it.
     tileable = False
 
-    def __init__(self, default_factors: Tuple[float, float] = (2, 1), fit_iterations: int = 50,
-                 fit_lr: float = 0.4, dis_preset: str = 'fine', flow_range: float = 128.0,
+    def __init__(self, default_factors: Tuple[float, float] = (2, 1), fit_iterations: int = 25,
+                 fit_lr: float = 1.0, dis_preset: str = 'fine', flow_range: float = 128.0,
                  logit_range: float = 6.0, step: float = 10.0, digits: int = 5, base: int = 3):
         super().__init__()
         if dis_preset not in DIS_PRESETS:
