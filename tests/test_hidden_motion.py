@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from mmagic_cstvr.archs import HiddenMotionResampler, SpecialistSet
 from mmagic_cstvr.archs.classical import naive_upsample, reference_lr
-from mmagic_cstvr.archs.hidden_motion import dense_field, rebuild, slot_count, slot_of
+from mmagic_cstvr.archs.hidden_motion import (blend_warps, dense_field, field_at, fit_motion,
+                                              rebuild, scattered_pixels, slot_count, slot_of)
 from mmagic_cstvr.engine.clip_resampler import ClipResampler
 from mmagic_cstvr.engine.weights import build_generator, load_generator, save_weights
 from mmagic_cstvr.structures.timeline import TimeMap, training_positions
@@ -48,6 +50,48 @@ def test_dense_field_interpolates_between_block_centres_and_repeats_past_them():
     assert dense[0, 0, 12, 20] == 8.0 and dense[0, 0, 3, 3] == 0.0  # the blocks' centres
     assert torch.equal(dense[..., 16:, :], dense[..., 15:16, :].expand(-1, -1, 5, -1))
     assert torch.equal(dense[..., 24:], dense[..., 23:24].expand(-1, -1, -1, 3))
+
+
+@pytest.mark.parametrize('size', [(48, 64), (21, 27), (8, 8)])
+def test_the_block_field_is_bilinear_upscaling_of_the_blocks_at_every_pixel_and_any_pixels(size):
+    field = torch.randn(2, 5, size[0] // 8, size[1] // 8, generator=torch.Generator().manual_seed(1))
+    h, w = field.shape[-2:]
+    ys, xs = scattered_pixels(size, 3, torch.Generator().manual_seed(2))
+    for mode, kw in (('bilinear', dict(align_corners=False)), ('nearest', {})):
+        upscaled = F.interpolate(field, size=(8 * h, 8 * w), mode=mode, **kw)
+        expected = F.pad(upscaled, (0, size[1] - 8 * w, 0, size[0] - 8 * h), mode='replicate')
+        assert torch.allclose(dense_field(field, size, mode), expected, atol=1e-5)
+        at = expected[..., ys[0].long(), xs[0].long()][:, :, None]
+        assert torch.allclose(field_at(field, ys, xs, mode), at, atol=1e-5)
+
+
+def test_scattered_pixels_take_one_pixel_of_every_cell():
+    ys, xs = scattered_pixels((21, 27), 2, torch.Generator().manual_seed(0))
+    assert ys.shape == xs.shape == (1, 11 * 14)
+    cells = {(int(y) // 2, int(x) // 2) for y, x in zip(ys[0], xs[0])}
+    assert len(cells) == 11 * 14 and ys.max() <= 20 and xs.max() <= 26
+    again = scattered_pixels((21, 27), 2, torch.Generator().manual_seed(0))
+    other = scattered_pixels((21, 27), 2, torch.Generator().manual_seed(1))
+    assert torch.equal(again[0], ys) and not torch.equal(other[0], ys)
+
+
+def test_blend_at_scattered_pixels_is_the_whole_blend_there():
+    gen = torch.Generator().manual_seed(2)
+    a, b = torch.rand(1, 3, 24, 32, generator=gen), torch.rand(1, 3, 24, 32, generator=gen)
+    dense = 3 * torch.randn(1, 5, 24, 32, generator=gen)
+    ys, xs = scattered_pixels((24, 32), 2, gen)
+    picked = dense[..., ys[0].long(), xs[0].long()][:, :, None]
+    whole = blend_warps(a, b, dense)[..., ys[0].long(), xs[0].long()][:, :, None]
+    assert torch.allclose(blend_warps(a, b, picked, ys, xs), whole, atol=1e-6)
+
+
+def test_a_fit_on_every_other_pixel_rebuilds_the_frame_as_well():
+    hr = moving_texture(3, size=(48, 64), speed=(1.5, 2.5))
+    a, m, b = hr[:, :, 0], hr[:, :, 1], hr[:, :, 2]
+    fit = lambda iterations, stride: psnr(rebuild(a, b, fit_motion(  # noqa: E731
+        a, m, b, iterations, 1.0, 'fine', 128., 6., stride)), m)
+    start, whole, strided = fit(0, 1), fit(20, 1), fit(20, 2)
+    assert whole > start + 1 and strided > start + 1 and strided > whole - 0.5
 
 
 def test_rebuild_without_motion_blends_by_the_weight():

@@ -11,8 +11,8 @@ which sees ``m``, fits the motion that rebuilds ``m`` best from ``a`` and ``b``:
 - one weight per block between the two warps (a logit, interpolated the same way).
 
 It starts from DIS flow and refines all five numbers per block by gradient descent on the
-squared error of the rebuilt frame (:func:`fit_motion`): the encoder optimises exactly what the
-decoder will compute. The numbers are written into ``a`` by dither modulation of block-DCT
+squared error of the rebuilt frame (:func:`fit_motion`; each step may score a random quarter of
+the pixels, one in every 2x2 cell): the encoder optimises exactly what the decoder will compute. The numbers are written into ``a`` by dither modulation of block-DCT
 coefficients (:mod:`.dither_steganography`): an invertible transform, reading them back needs no
 knowledge of the picture. Upsample reads them from each LR frame and rebuilds each dropped frame
 with two bicubic warps and the weighted blend (:func:`rebuild`), with no flow estimation. Blocks
@@ -31,7 +31,7 @@ from torch import nn
 from . import dither_steganography as channel
 from ..structures.timeline import training_positions
 from .classical import nearest_frames, reference_lr, temporal_neighbours
-from .motion import DIS_PRESETS, backward_warp, flow_between
+from .motion import DIS_PRESETS, flow_between, sample_at
 
 #: Share of a transmitted frame's blocks that must read back as written for its motion to be used.
 TRUSTED_SHARE = 0.9
@@ -56,14 +56,31 @@ def slot_of(offset: float, factor: float) -> int:
 
 
 def dense_field(field: torch.Tensor, size: Tuple[int, int], mode: str = 'bilinear') -> torch.Tensor:
-    """(B, C, h, w) values on the block grid -> (B, C, *size): bilinear between block centres
-    (or each block's value over its pixels, ``mode='nearest'``) over the whole blocks, the edge
-    values repeated past them."""
-    block = channel.BLOCK
-    h, w = field.shape[-2:]
-    dense = F.interpolate(field, size=(h * block, w * block), mode=mode,
-                          **({} if mode == 'nearest' else dict(align_corners=False)))
-    return F.pad(dense, (0, size[1] - w * block, 0, size[0] - h * block), mode='replicate')
+    """(B, C, h, w) values on the block grid -> (B, C, *size) at every pixel (:func:`field_at`)."""
+    ys, xs = pixel_grid(size)
+    return field_at(field, ys, xs, mode)
+
+
+def pixel_grid(size: Tuple[int, int]) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Row (H, 1) and column (1, W) coordinates of every pixel of a frame of ``size``."""
+    return (torch.arange(size[0], dtype=torch.float32)[:, None],
+            torch.arange(size[1], dtype=torch.float32)[None, :])
+
+
+def field_at(field: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor,
+             mode: str = 'bilinear') -> torch.Tensor:
+    """(B, C, h, w) values on the block grid at pixel coordinates ``ys``, ``xs`` (broadcasting
+    to (H', W')): bilinear between block centres, the edge values repeated past them (or each
+    block's value over its pixels, ``mode='nearest'``, the last block's past the whole blocks);
+    (B, C, H', W')."""
+    ys, xs = torch.broadcast_tensors(ys.to(field), xs.to(field))
+    if mode == 'nearest':
+        by, bx = torch.div(ys, channel.BLOCK, rounding_mode='floor'), \
+            torch.div(xs, channel.BLOCK, rounding_mode='floor')
+    else:
+        by, bx = (ys + 0.5) / channel.BLOCK - 0.5, (xs + 0.5) / channel.BLOCK - 0.5
+    n = field.shape[0]
+    return sample_at(field, bx.expand(n, *bx.shape), by.expand(n, *by.shape), mode)
 
 
 def rebuild(a: torch.Tensor, b: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
@@ -72,12 +89,30 @@ def rebuild(a: torch.Tensor, b: torch.Tensor, motion: torch.Tensor) -> torch.Ten
     return blend_warps(a, b, dense_field(motion, a.shape[-2:]))
 
 
-def blend_warps(a: torch.Tensor, b: torch.Tensor, dense: torch.Tensor) -> torch.Tensor:
-    """(N, 3, H, W) blend of ``a`` and ``b`` warped by per-pixel motion ``dense`` (N, 5, H, W)."""
-    warp_a = backward_warp(a, dense[:, 0:2], -1.0, 'bicubic')
-    warp_b = backward_warp(b, dense[:, 2:4], -1.0, 'bicubic')
+def blend_warps(a: torch.Tensor, b: torch.Tensor, dense: torch.Tensor,
+                ys: Optional[torch.Tensor] = None, xs: Optional[torch.Tensor] = None
+                ) -> torch.Tensor:
+    """Blend of ``a`` and ``b`` (N, 3, H, W) warped by per-pixel motion ``dense``
+    (N, 5, H', W'), at the pixel coordinates ``ys``, ``xs`` (broadcasting to (H', W'); every
+    pixel by default): (N, 3, H', W')."""
+    if ys is None:
+        ys, xs = pixel_grid(a.shape[-2:])
+    ys, xs = ys.to(a), xs.to(a)
+    warp_a = sample_at(a, xs + dense[:, 0], ys + dense[:, 1], 'bicubic')
+    warp_b = sample_at(b, xs + dense[:, 2], ys + dense[:, 3], 'bicubic')
     weight = torch.sigmoid(dense[:, 4:5])
     return (weight * warp_a + (1 - weight) * warp_b).clamp(0, 1)
+
+
+def scattered_pixels(size: Tuple[int, int], stride: int, generator: torch.Generator
+                     ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """One random pixel in every ``stride`` x ``stride`` cell of a frame of ``size``: row and
+    column coordinates (1, K), K the number of cells (cells cut by the edge pick inside it)."""
+    h, w = size
+    cy, cx = torch.meshgrid(torch.arange(0, h, stride), torch.arange(0, w, stride), indexing='ij')
+    ys = (cy + torch.randint(0, stride, cy.shape, generator=generator)).clamp(max=h - 1)
+    xs = (cx + torch.randint(0, stride, cx.shape, generator=generator)).clamp(max=w - 1)
+    return ys.reshape(1, -1).float(), xs.reshape(1, -1).float()
 
 
 def flow_motion(a: torch.Tensor, b: torch.Tensor, w: float) -> torch.Tensor:
@@ -90,13 +125,18 @@ def flow_motion(a: torch.Tensor, b: torch.Tensor, w: float) -> torch.Tensor:
 
 
 def fit_motion(a: torch.Tensor, m: torch.Tensor, b: Optional[torch.Tensor], iterations: int,
-               lr: float, dis_preset: str, flow_range: float, logit_range: float) -> torch.Tensor:
+               lr: float, dis_preset: str, flow_range: float, logit_range: float,
+               stride: int = 1) -> torch.Tensor:
     """(N, 5, h, w) block motion that rebuilds ``m`` from ``a`` and ``b`` (N, 3, H, W each):
     DIS flows from ``m`` to each, averaged over each block, then refined by ``iterations`` Adam
     steps (short moment averages, step size ``lr`` pixels falling to ``lr / 20`` along a cosine)
-    on the squared error of :func:`rebuild`; clamped to the
-    ranges the channel carries. Without ``b`` (the clip or scene ends) ``m`` is rebuilt from
-    ``a`` alone: both flows are the one to ``a`` and the logit is ``logit_range``."""
+    on the squared error of :func:`rebuild`; clamped to the ranges the channel carries. With
+    ``stride`` > 1 each step scores one random pixel of every ``stride`` x ``stride`` cell
+    (:func:`scattered_pixels`, the same draws for the same frame size), about a ``stride ** 2``-th
+    of the cost; a fixed lattice of pixels would alias fine patterns.
+    Without ``b`` (the clip or scene ends) ``m`` is rebuilt from ``a`` alone: both flows are the
+    one to ``a`` and the logit is ``logit_range``. The N frames are fitted independently (the
+    loss is the sum of their mean squared errors)."""
     rows, cols = channel.payload_grid(m.shape[-2:])
     crop = (..., slice(0, rows * channel.BLOCK), slice(0, cols * channel.BLOCK))
     single = b is None
@@ -112,13 +152,21 @@ def fit_motion(a: torch.Tensor, m: torch.Tensor, b: Optional[torch.Tensor], iter
         return torch.maximum(torch.minimum(x, limit), -limit)
 
     if iterations:
+        h, w = m.shape[-2:]
         with torch.inference_mode(False), torch.enable_grad():
             a, m, b = a.clone(), m.clone(), (a if single else b).clone()
             free, limit = free.clone().requires_grad_(True), limit.clone()
             optimiser = torch.optim.Adam([free], lr=lr, betas=(0.5, 0.8))
             schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, iterations, lr / 20)
+            cells = torch.Generator().manual_seed(0)
             for _ in range(iterations):
-                loss = F.mse_loss(rebuild(a, b, motion_of(free)), m)
+                if stride > 1:
+                    ys, xs = scattered_pixels((h, w), stride, cells)
+                    target = m[..., ys.long().to(m.device), xs.long().to(m.device)]
+                else:
+                    (ys, xs), target = pixel_grid((h, w)), m
+                rebuilt = blend_warps(a, b, field_at(motion_of(free), ys, xs), ys, xs)
+                loss = (rebuilt - target).square().flatten(1).mean(1).sum()
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
@@ -133,6 +181,8 @@ class HiddenMotionResampler(nn.Module):
         default_factors: (temporal, spatial) of a call that names none.
         fit_iterations, fit_lr: gradient steps and peak step size (pixels) of the encoder's
             motion fit.
+        fit_stride: each step of the fit scores one pixel in ``fit_stride`` x ``fit_stride``
+            (:func:`fit_motion`).
         dis_preset: DIS preset of the fit's starting flows.
         flow_range: largest flow component carried (pixels).
         logit_range: largest weight logit carried.
@@ -145,17 +195,19 @@ class HiddenMotionResampler(nn.Module):
     tileable = False
 
     def __init__(self, default_factors: Tuple[float, float] = (2, 1), fit_iterations: int = 25,
-                 fit_lr: float = 1.0, dis_preset: str = 'fine', flow_range: float = 128.0,
-                 logit_range: float = 6.0, step: float = 10.0, digits: int = 5, base: int = 3):
+                 fit_lr: float = 1.0, fit_stride: int = 1, dis_preset: str = 'fine',
+                 flow_range: float = 128.0, logit_range: float = 6.0, step: float = 10.0,
+                 digits: int = 5, base: int = 3):
         super().__init__()
         if dis_preset not in DIS_PRESETS:
             raise ValueError(f'unknown DIS preset {dis_preset!r}; choose one of {DIS_PRESETS}')
-        if fit_iterations < 0 or fit_lr <= 0 or flow_range <= 0 or logit_range <= 0 or step <= 0 \
-                or digits < 1 or base < 2:
-            raise ValueError('fit_iterations must be >= 0, digits >= 1, base >= 2 and fit_lr, '
-                             'flow_range, logit_range and step > 0')
+        if fit_iterations < 0 or fit_stride < 1 or fit_lr <= 0 or flow_range <= 0 \
+                or logit_range <= 0 or step <= 0 or digits < 1 or base < 2:
+            raise ValueError('fit_iterations must be >= 0, fit_stride >= 1, digits >= 1, base >= 2 '
+                             'and fit_lr, flow_range, logit_range and step > 0')
         self.default_factors = tuple(default_factors)
         self.fit_iterations, self.fit_lr, self.dis_preset = int(fit_iterations), fit_lr, dis_preset
+        self.fit_stride = int(fit_stride)
         self.flow_range, self.logit_range = float(flow_range), float(logit_range)
         self.step, self.digits, self.base = float(step), int(digits), int(base)
         self.capacity = channel.capacity(self.digits) // VALUES
@@ -207,19 +259,29 @@ class HiddenMotionResampler(nn.Module):
         rows, cols = channel.payload_grid(hr.shape[-2:])
         scale = self._scale().to(hr)
         slots = slot_count(k)
-        out = []
-        for p in positions:
+        heres, fits = [], []  # fits: (LR frame, slot, HR frames a, m, b or None)
+        for i, p in enumerate(positions):
             here, later = nearest_frames([p, p + k], n)
-            values = hr.new_full((hr.shape[0], slots, VALUES, rows, cols), float('nan'))
+            heres.append(here)
             for j in range(math.floor(p) + 1, min(math.ceil(p + k), n)):
-                b = hr[:, :, later] if p + k <= n - 1 else None
-                motion = fit_motion(hr[:, :, here], hr[:, :, j], b, self.fit_iterations,
-                                    self.fit_lr, self.dis_preset, self.flow_range,
-                                    self.logit_range)
-                values[:, slot_of((j - p) / k, k)] = (motion / scale + 1) / 2
-            out.append(channel.embed(hr[:, :, here], values.flatten(1, 2), self.step,
-                                     self.digits, self.base))
-        return torch.stack(out, 2)
+                fits.append((i, slot_of((j - p) / k, k), here, j,
+                             later if p + k <= n - 1 else None))
+        batch = hr.shape[0]
+        values = hr.new_full((batch, len(positions), slots, VALUES, rows, cols), float('nan'))
+        for single in (False, True):
+            group = [f for f in fits if (f[4] is None) == single]
+            if not group:
+                continue
+            frames = lambda col: torch.cat([hr[:, :, f[col]] for f in group])  # noqa: E731
+            motion = fit_motion(frames(2), frames(3), None if single else frames(4),
+                                self.fit_iterations, self.fit_lr, self.dis_preset,
+                                self.flow_range, self.logit_range, self.fit_stride)
+            for g, (i, slot, *_) in enumerate(group):
+                values[:, i, slot] = (motion[g * batch:(g + 1) * batch] / scale + 1) / 2
+        carriers = hr[:, :, heres].transpose(1, 2).flatten(0, 1)
+        written = channel.embed(carriers, values.flatten(2, 3).flatten(0, 1), self.step,
+                                self.digits, self.base)
+        return written.unflatten(0, (batch, len(positions))).transpose(1, 2)
 
     def read_motion(self, frame: torch.Tensor, factor: float) -> Tuple[torch.Tensor, torch.Tensor]:
         """(B, 3, H, W) transmitted frame -> motion of the frames after it (B, slots, 5, h, w)

@@ -103,9 +103,15 @@ def backward_warp(image: torch.Tensor, flow: torch.Tensor, t: float,
         flow = flow * torch.tensor([sx, sy], dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
     ys = torch.arange(h, dtype=image.dtype, device=image.device).view(1, h, 1)
     xs = torch.arange(w, dtype=image.dtype, device=image.device).view(1, 1, w)
-    gx = (xs - t * flow[:, 0]) * (2 / max(w - 1, 1)) - 1
-    gy = (ys - t * flow[:, 1]) * (2 / max(h - 1, 1)) - 1
-    grid = torch.stack([gx, gy], -1)
+    return sample_at(image, xs - t * flow[:, 0], ys - t * flow[:, 1], mode)
+
+
+def sample_at(image: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
+              mode: str = 'bilinear') -> torch.Tensor:
+    """(N, C, H', W') ``image`` (N, C, H, W) sampled (bilinear or bicubic) at pixel coordinates
+    ``x``, ``y`` (N, H', W'; pixel centres at whole numbers); border pixels are replicated."""
+    h, w = image.shape[-2:]
+    grid = torch.stack([x * (2 / max(w - 1, 1)) - 1, y * (2 / max(h - 1, 1)) - 1], -1)
     return F.grid_sample(image, grid, mode=mode, padding_mode='border', align_corners=True)
 
 
