@@ -54,7 +54,8 @@ def test_dense_field_interpolates_between_block_centres_and_repeats_past_them():
 
 @pytest.mark.parametrize('size', [(48, 64), (21, 27), (8, 8)])
 def test_the_block_field_is_bilinear_upscaling_of_the_blocks_at_every_pixel_and_any_pixels(size):
-    field = torch.randn(2, 5, size[0] // 8, size[1] // 8, generator=torch.Generator().manual_seed(1))
+    gen = torch.Generator().manual_seed(1)
+    field = torch.randn(2, 5, size[0] // 8, size[1] // 8, generator=gen)
     h, w = field.shape[-2:]
     ys, xs = scattered_pixels(size, 3, torch.Generator().manual_seed(2))
     for mode, kw in (('bilinear', dict(align_corners=False)), ('nearest', {})):

@@ -12,9 +12,10 @@ which sees ``m``, fits the motion that rebuilds ``m`` best from ``a`` and ``b``:
 
 It starts from DIS flow and refines all five numbers per block by gradient descent on the
 squared error of the rebuilt frame (:func:`fit_motion`; each step may score a random quarter of
-the pixels, one in every 2x2 cell): the encoder optimises exactly what the decoder will compute. The numbers are written into ``a`` by dither modulation of block-DCT
-coefficients (:mod:`.dither_steganography`): an invertible transform, reading them back needs no
-knowledge of the picture. Upsample reads them from each LR frame and rebuilds each dropped frame
+the pixels, one in every 2x2 cell): the encoder optimises exactly what the decoder will compute.
+The numbers are written into ``a`` by dither modulation of block-DCT coefficients
+(:mod:`.dither_steganography`): an invertible transform, reading them back needs no knowledge of
+the picture. Upsample reads them from each LR frame and rebuilds each dropped frame
 with two bicubic warps and the weighted blend (:func:`rebuild`), with no flow estimation. Blocks
 that do not read back as written (a lossy codec between the two, or a clip that never went
 through Downsample) fall back to the DIS-flow baseline (:func:`flow_motion`).

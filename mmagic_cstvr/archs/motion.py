@@ -108,8 +108,9 @@ def backward_warp(image: torch.Tensor, flow: torch.Tensor, t: float,
 
 def sample_at(image: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
               mode: str = 'bilinear') -> torch.Tensor:
-    """(N, C, H', W') ``image`` (N, C, H, W) sampled (bilinear or bicubic) at pixel coordinates
-    ``x``, ``y`` (N, H', W'; pixel centres at whole numbers); border pixels are replicated."""
+    """(N, C, H', W') ``image`` (N, C, H, W) sampled (``mode``: bilinear, bicubic or nearest) at
+    pixel coordinates ``x``, ``y`` (N, H', W'; pixel centres at whole numbers); border pixels are
+    replicated."""
     h, w = image.shape[-2:]
     grid = torch.stack([x * (2 / max(w - 1, 1)) - 1, y * (2 / max(h - 1, 1)) - 1], -1)
     return F.grid_sample(image, grid, mode=mode, padding_mode='border', align_corners=True)
