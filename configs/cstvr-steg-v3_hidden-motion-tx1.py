@@ -10,8 +10,7 @@ _base_ = ['./_base_/cstvr_v3_model.py']
 model = dict(
     generator=dict(_delete_=True, type='HiddenMotionResampler', default_factors=(2, 1),
                    fit_iterations=50, fit_lr=1.0, fit_stride=2, dis_preset='fine',
-                   flow_range=128.0,
-                   logit_range=6.0, step=10.0, digits=5, base=3),
+                   flow_range=128.0, logit_range=6.0, step=10.0, digits=5, base=3),
     guidance_loss=None,
     recovery_loss=None,
     test_cfg=dict(temporal=2, spatial=1))

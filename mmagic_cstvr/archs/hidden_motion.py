@@ -23,7 +23,7 @@ through Downsample) fall back to the DIS-flow baseline (:func:`flow_motion`).
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Sequence, Tuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -32,10 +32,20 @@ from torch import nn
 from . import dither_steganography as channel
 from ..structures.timeline import training_positions
 from .classical import nearest_frames, reference_lr, temporal_neighbours
-from .motion import DIS_PRESETS, flow_between, sample_at
+from .motion import DIS_PRESETS, flow_between, pixel_grid, sample_at
 
 #: Share of a transmitted frame's blocks that must read back as written for its motion to be used.
 TRUSTED_SHARE = 0.9
+
+class _Fit(NamedTuple):
+    """One dropped frame ``m`` to fit: the LR frame and payload slot that carry its motion, and
+    the HR frame indices of its neighbours ``a`` and ``b`` (None at the end of the clip)."""
+    lr: int
+    slot: int
+    a: int
+    m: int
+    b: Optional[int]
+
 
 #: Numbers per dropped frame and block: flow to ``a`` (x, y), flow to ``b`` (x, y), logit of
 #: ``a``'s weight.
@@ -60,12 +70,6 @@ def dense_field(field: torch.Tensor, size: Tuple[int, int], mode: str = 'bilinea
     """(B, C, h, w) values on the block grid -> (B, C, *size) at every pixel (:func:`field_at`)."""
     ys, xs = pixel_grid(size)
     return field_at(field, ys, xs, mode)
-
-
-def pixel_grid(size: Tuple[int, int]) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Row (H, 1) and column (1, W) coordinates of every pixel of a frame of ``size``."""
-    return (torch.arange(size[0], dtype=torch.float32)[:, None],
-            torch.arange(size[1], dtype=torch.float32)[None, :])
 
 
 def field_at(field: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor,
@@ -96,9 +100,7 @@ def blend_warps(a: torch.Tensor, b: torch.Tensor, dense: torch.Tensor,
     """Blend of ``a`` and ``b`` (N, 3, H, W) warped by per-pixel motion ``dense``
     (N, 5, H', W'), at the pixel coordinates ``ys``, ``xs`` (broadcasting to (H', W'); every
     pixel by default): (N, 3, H', W')."""
-    if ys is None:
-        ys, xs = pixel_grid(a.shape[-2:])
-    ys, xs = ys.to(a), xs.to(a)
+    ys, xs = pixel_grid(a.shape[-2:], a) if ys is None else (ys.to(a), xs.to(a))
     warp_a = sample_at(a, xs + dense[:, 0], ys + dense[:, 1], 'bicubic')
     warp_b = sample_at(b, xs + dense[:, 2], ys + dense[:, 3], 'bicubic')
     weight = torch.sigmoid(dense[:, 4:5])
@@ -108,12 +110,13 @@ def blend_warps(a: torch.Tensor, b: torch.Tensor, dense: torch.Tensor,
 def scattered_pixels(size: Tuple[int, int], stride: int, generator: torch.Generator
                      ) -> Tuple[torch.Tensor, torch.Tensor]:
     """One random pixel in every ``stride`` x ``stride`` cell of a frame of ``size``: row and
-    column coordinates (1, K), K the number of cells (cells cut by the edge pick inside it)."""
+    column indices (1, K), K the number of cells (cells cut by the edge pick inside it; every
+    pixel at ``stride`` 1)."""
     h, w = size
     cy, cx = torch.meshgrid(torch.arange(0, h, stride), torch.arange(0, w, stride), indexing='ij')
     ys = (cy + torch.randint(0, stride, cy.shape, generator=generator)).clamp(max=h - 1)
     xs = (cx + torch.randint(0, stride, cx.shape, generator=generator)).clamp(max=w - 1)
-    return ys.reshape(1, -1).float(), xs.reshape(1, -1).float()
+    return ys.reshape(1, -1), xs.reshape(1, -1)
 
 
 def flow_motion(a: torch.Tensor, b: torch.Tensor, w: float) -> torch.Tensor:
@@ -161,11 +164,8 @@ def fit_motion(a: torch.Tensor, m: torch.Tensor, b: Optional[torch.Tensor], iter
             schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, iterations, lr / 20)
             cells = torch.Generator().manual_seed(0)
             for _ in range(iterations):
-                if stride > 1:
-                    ys, xs = scattered_pixels((h, w), stride, cells)
-                    target = m[..., ys.long().to(m.device), xs.long().to(m.device)]
-                else:
-                    (ys, xs), target = pixel_grid((h, w)), m
+                ys, xs = (i.to(m.device) for i in scattered_pixels((h, w), stride, cells))
+                target = m[..., ys, xs]
                 rebuilt = blend_warps(a, b, field_at(motion_of(free), ys, xs), ys, xs)
                 loss = (rebuilt - target).square().flatten(1).mean(1).sum()
                 optimiser.zero_grad()
@@ -260,25 +260,25 @@ class HiddenMotionResampler(nn.Module):
         rows, cols = channel.payload_grid(hr.shape[-2:])
         scale = self._scale().to(hr)
         slots = slot_count(k)
-        heres, fits = [], []  # fits: (LR frame, slot, HR frames a, m, b or None)
+        heres, fits = [], []
         for i, p in enumerate(positions):
             here, later = nearest_frames([p, p + k], n)
             heres.append(here)
             for j in range(math.floor(p) + 1, min(math.ceil(p + k), n)):
-                fits.append((i, slot_of((j - p) / k, k), here, j,
-                             later if p + k <= n - 1 else None))
+                fits.append(_Fit(i, slot_of((j - p) / k, k), here, j,
+                                 later if p + k <= n - 1 else None))
         batch = hr.shape[0]
         values = hr.new_full((batch, len(positions), slots, VALUES, rows, cols), float('nan'))
-        for single in (False, True):
-            group = [f for f in fits if (f[4] is None) == single]
+        for single in (False, True):  # the frames with both neighbours, then those with one
+            group = [f for f in fits if (f.b is None) == single]
             if not group:
                 continue
-            frames = lambda col: torch.cat([hr[:, :, f[col]] for f in group])  # noqa: E731
-            motion = fit_motion(frames(2), frames(3), None if single else frames(4),
-                                self.fit_iterations, self.fit_lr, self.dis_preset,
+            a, m = (torch.cat([hr[:, :, getattr(f, x)] for f in group]) for x in 'am')
+            b = None if single else torch.cat([hr[:, :, f.b] for f in group])
+            motion = fit_motion(a, m, b, self.fit_iterations, self.fit_lr, self.dis_preset,
                                 self.flow_range, self.logit_range, self.fit_stride)
-            for g, (i, slot, *_) in enumerate(group):
-                values[:, i, slot] = (motion[g * batch:(g + 1) * batch] / scale + 1) / 2
+            for g, f in enumerate(group):
+                values[:, f.lr, f.slot] = (motion[g * batch:(g + 1) * batch] / scale + 1) / 2
         carriers = hr[:, :, heres].transpose(1, 2).flatten(0, 1)
         written = channel.embed(carriers, values.flatten(2, 3).flatten(0, 1), self.step,
                                 self.digits, self.base)

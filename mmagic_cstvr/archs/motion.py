@@ -101,9 +101,16 @@ def backward_warp(image: torch.Tensor, flow: torch.Tensor, t: float,
         sy, sx = h / flow.shape[-2], w / flow.shape[-1]
         flow = F.interpolate(flow, size=(h, w), mode='bilinear', align_corners=False)
         flow = flow * torch.tensor([sx, sy], dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
-    ys = torch.arange(h, dtype=image.dtype, device=image.device).view(1, h, 1)
-    xs = torch.arange(w, dtype=image.dtype, device=image.device).view(1, 1, w)
+    ys, xs = pixel_grid((h, w), image)
     return sample_at(image, xs - t * flow[:, 0], ys - t * flow[:, 1], mode)
+
+
+def pixel_grid(size: Tuple[int, int], like: Optional[torch.Tensor] = None
+               ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Row (H, 1) and column (1, W) coordinates of every pixel of a frame of ``size``, in the
+    dtype and on the device of ``like`` (float32 on the CPU without it)."""
+    kw = dict(dtype=like.dtype, device=like.device) if like is not None else dict(dtype=torch.float32)
+    return torch.arange(size[0], **kw)[:, None], torch.arange(size[1], **kw)[None, :]
 
 
 def sample_at(image: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
