@@ -113,15 +113,17 @@ def test_fine_tuning_starts_from_the_member_that_fits(members, tmp_path):
 @pytest.mark.parametrize('name', ['steg', 'blind'])
 def test_shipped_models_send_2x4_calls_to_their_lr_grid_specialist(name):
     """The shipped files fit the 25 MB budget; at 2x/4x a call goes to the version-3 (LR-grid)
-    specialist trained there, at other factor pairs to the continuous version-2 network."""
+    specialist trained there, at other factor pairs to the continuous general network, itself
+    a version-3 network in the same design."""
     path = ROOT / 'mmagic_cstvr' / 'model_zoo' / f'{name}.safetensors'
     assert path.stat().st_size <= 25e6
     model = load_generator(name)
     assert isinstance(model, SpecialistSet)
-    up = lambda net: net.up_net  # noqa: E731
-    assert type(up(model.pick(2, (360, 640), (90, 160)))).__name__ == 'LRUpNet'
-    assert model.pick(2, (360, 640), (180, 320)) is model.general
-    assert type(up(model.general)).__name__ == 'UpNet'
+    specialist = model.pick(2, (360, 640), (90, 160))
+    assert specialist is not model.general and type(specialist.up_net).__name__ == 'LRUpNet'
+    for factor, lr_size in ((2, (180, 320)), (1, (144, 256)), (1.25, (240, 427))):
+        assert model.pick(factor, (360, 640), lr_size) is model.general
+    assert model.general.design == 'lr-grid' and type(model.general.up_net).__name__ == 'LRUpNet'
 
 
 def test_shipped_blind_sends_2x1_calls_to_its_frame_synthesis_network():
@@ -130,7 +132,9 @@ def test_shipped_blind_sends_2x1_calls_to_its_frame_synthesis_network():
     assert type(net.up_net).__name__ == 'FrameSynthesisNet'
     assert net.up_net.flow_ensemble == [(preset, view) for preset in ('fine', 'medium')
                                         for view in ('identity', 'flip', 'transpose')]
-    assert model.pick(1.25, (360, 640), (360, 640)) is model.general
+    at_5_4 = model.pick(1.25, (360, 640), (360, 640))  # version 2 stays at 5/4 (model card)
+    assert at_5_4 is not model.general and at_5_4.design == 'full-res'
+    assert model.pick(1.5, (360, 640), (360, 640)) is model.general
 
 
 def test_shipped_steg_sends_time_only_calls_to_its_hidden_motion_network():

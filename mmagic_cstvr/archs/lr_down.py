@@ -10,6 +10,7 @@ from ..structures.padding import crop_to, pad_to_multiple
 from .classical import blend_frames, reference_lr, resize_frames
 from .lr_blocks import (batch_to_frames, frames_to_batch, integer_scale, res_stack, zero_conv)
 from .shuffle import depth_to_space, space_to_depth
+from .subpixel_transfer import fill_scales
 
 
 class LRDownNet(nn.Module):
@@ -44,6 +45,11 @@ class LRDownNet(nn.Module):
         self.mix = nn.Sequential(nn.Conv2d(taps * channels, channels, 3, padding=1),
                                  nn.ReLU(inplace=True), res_stack(channels, blocks))
         self.out = zero_conv(channels, 3 * unshuffle ** 2)
+
+    def fill_scales_from(self, trained: int) -> None:
+        """Set every other scale's input layer from the one trained at scale ``trained``
+        (:func:`~mmagic_cstvr.archs.subpixel_transfer.fill_input_layer`)."""
+        fill_scales(self.stems, trained, self.unshuffle, 'input')
 
     def forward(self, hr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
                 step: float) -> torch.Tensor:

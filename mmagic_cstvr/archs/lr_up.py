@@ -12,6 +12,7 @@ from .classical import resize_frames
 from .lr_blocks import batch_to_frames, frames_to_batch, integer_scale, res_stack, zero_conv
 from .motion import DEFAULT_OCCLUSION_TOLERANCE, DIS_PRESETS, MotionPlan, occlusion_aware_blend
 from .shuffle import depth_to_space, space_to_depth
+from .subpixel_transfer import fill_scales
 
 #: Where in-between frames are motion-compensated: on the LR grid, or after upscaling.
 MOTION_GRIDS = ('lr', 'hr')
@@ -73,6 +74,13 @@ class LRUpNet(nn.Module):
         u = self.unshuffle
         return nn.ModuleDict({str(r): zero_conv(channels, 3 * (r * u) ** 2)
                               for r in range(1, self.max_scale + 1)})
+
+    def fill_scales_from(self, trained: int) -> None:
+        """Set every other scale's output heads from the ones trained at scale ``trained``
+        (:func:`~mmagic_cstvr.archs.subpixel_transfer.fill_output_head`)."""
+        for heads in (self.heads, getattr(self, 'between_heads', None)):
+            if heads is not None:
+                fill_scales(heads, trained, self.unshuffle, 'output')
 
     def forward(self, lr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
                 step: float) -> torch.Tensor:
