@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from mmagic_cstvr.archs import CSTVRResampler
 from mmagic_cstvr.archs.subpixel_transfer import (fill_input_layer, fill_output_head,
                                                   subpixel_overlap)
+from mmagic_cstvr.archs import SpecialistSet
 from mmagic_cstvr.engine.weights import load_generator, save_weights
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,3 +107,17 @@ def test_tool_writes_a_network_whose_other_scales_start_from_the_trained_one(tmp
                               str(tmp_path / 'x.safetensors'), '--trained-scale', '3'],
                              cwd=ROOT, capture_output=True, text=True)
     assert refused.returncode != 0 and 'no LR-grid network trained at spatial scale 3' in refused.stderr
+
+
+def test_tool_takes_a_sets_specialist_at_the_scale_not_its_general_network(tmp_path):
+    general, specialist = trained_at_4(seed=1), trained_at_4(seed=2)
+    member = {k: v for k, v in V3.items()}
+    cfg = dict(type='SpecialistSet', general=member,
+               specialists=[dict(factors=[2, 4], generator=member)])
+    source = save_weights(SpecialistSet(general, {(2, 4): specialist}), cfg, tmp_path / 'set.safetensors')
+    out = tmp_path / 'filled.safetensors'
+    subprocess.run([sys.executable, str(ROOT / 'tools' / 'fill_scales.py'), str(source), str(out)],
+                   check=True, cwd=ROOT, capture_output=True)
+    filled = load_generator(out).state_dict()
+    assert all(torch.equal(filled[k], v) for k, v in specialist.state_dict().items() if '.4.' in k)
+    assert not torch.equal(filled['up_net.heads.4.weight'], general.state_dict()['up_net.heads.4.weight'])

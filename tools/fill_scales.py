@@ -3,7 +3,8 @@
     python tools/fill_scales.py MODEL OUT.safetensors [--trained-scale 4]
 
 MODEL is a version-3 (LR-grid) weights file or shipped model name; from a file of several
-networks (a specialist set), the first LR-grid network trained at ``--trained-scale`` is taken.
+networks (a specialist set), its LR-grid specialist at spatial factor ``--trained-scale`` is taken
+(never the general network, which is trained over continuous factors).
 Every other scale's input layer and output heads are filled from the trained ones
 (:mod:`mmagic_cstvr.archs.subpixel_transfer`), and OUT starts a fine-tune over continuous
 factors: ``python tools/train.py CONFIG --init-weights OUT.safetensors``.
@@ -17,12 +18,14 @@ from mmagic_cstvr.errors import WeightsError
 
 
 def lr_grid_member(model: str, scale: int):
-    """(config, generator) of the first LR-grid network in ``model`` whose default spatial
-    factor is ``scale``."""
+    """(config, generator) of the LR-grid network of ``model`` trained at spatial factor
+    ``scale``: the file's one network, or a set's specialist at that spatial factor."""
     path, state, cfg = read_weights(model)
     for name, member_cfg, weights in members(state, cfg):
-        if member_cfg and member_cfg.get('design') == 'lr-grid' and \
-                float(member_cfg.get('default_factors', (0, 0))[1]) == scale:
+        trained_at = (name == 'network' and member_cfg and
+                      float(member_cfg.get('default_factors', (0, 0))[1]) == scale) or \
+            name.endswith(f'x{scale:g}') and name.startswith('specialist ')
+        if trained_at and member_cfg.get('design') == 'lr-grid':
             generator = build_generator(member_cfg)
             generator.load_state_dict(weights)
             return member_cfg, generator
