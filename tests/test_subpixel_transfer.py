@@ -111,9 +111,7 @@ def test_tool_writes_a_network_whose_other_scales_start_from_the_trained_one(tmp
 
 def test_tool_takes_a_sets_specialist_at_the_scale_not_its_general_network(tmp_path):
     general, specialist = trained_at_4(seed=1), trained_at_4(seed=2)
-    member = {k: v for k, v in V3.items()}
-    cfg = dict(type='SpecialistSet', general=member,
-               specialists=[dict(factors=[2, 4], generator=member)])
+    cfg = dict(type='SpecialistSet', general=V3, specialists=[dict(factors=[2, 4], generator=V3)])
     source = save_weights(SpecialistSet(general, {(2, 4): specialist}), cfg, tmp_path / 'set.safetensors')
     out = tmp_path / 'filled.safetensors'
     subprocess.run([sys.executable, str(ROOT / 'tools' / 'fill_scales.py'), str(source), str(out)],

@@ -17,15 +17,22 @@ from mmagic_cstvr.engine.weights import build_generator, export_weights, members
 from mmagic_cstvr.errors import WeightsError
 
 
+def trained_at(name: str, cfg: dict, scale: int) -> bool:
+    """Whether member ``name`` (:func:`members`) of a file was trained at spatial factor
+    ``scale``: a file's one network by its default factors, a set's specialist by its pair."""
+    if not cfg or cfg.get('design') != 'lr-grid':
+        return False
+    if name == 'network':
+        return float(cfg.get('default_factors', (0, 0))[1]) == scale
+    return name.startswith('specialist ') and name.endswith(f'x{scale:g}')
+
+
 def lr_grid_member(model: str, scale: int):
     """(config, generator) of the LR-grid network of ``model`` trained at spatial factor
     ``scale``: the file's one network, or a set's specialist at that spatial factor."""
     path, state, cfg = read_weights(model)
     for name, member_cfg, weights in members(state, cfg):
-        trained_at = (name == 'network' and member_cfg and
-                      float(member_cfg.get('default_factors', (0, 0))[1]) == scale) or \
-            name.endswith(f'x{scale:g}') and name.startswith('specialist ')
-        if trained_at and member_cfg.get('design') == 'lr-grid':
+        if trained_at(name, member_cfg, scale):
             generator = build_generator(member_cfg)
             generator.load_state_dict(weights)
             return member_cfg, generator

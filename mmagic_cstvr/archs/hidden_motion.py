@@ -37,6 +37,7 @@ from .motion import DIS_PRESETS, flow_between, pixel_grid, sample_at
 #: Share of a transmitted frame's blocks that must read back as written for its motion to be used.
 TRUSTED_SHARE = 0.9
 
+
 class _Fit(NamedTuple):
     """One dropped frame ``m`` to fit: the LR frame and payload slot that carry its motion, and
     the HR frame indices of its neighbours ``a`` and ``b`` (None at the end of the clip)."""

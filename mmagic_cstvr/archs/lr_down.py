@@ -10,7 +10,7 @@ from ..structures.padding import crop_to, pad_to_multiple
 from .classical import blend_frames, reference_lr, resize_frames
 from .lr_blocks import (batch_to_frames, frames_to_batch, integer_scale, res_stack, zero_conv)
 from .shuffle import depth_to_space, space_to_depth
-from .subpixel_transfer import fill_scales
+from .subpixel_transfer import fill_input_layer, fill_scales
 
 
 class LRDownNet(nn.Module):
@@ -49,7 +49,7 @@ class LRDownNet(nn.Module):
     def fill_scales_from(self, trained: int) -> None:
         """Set every other scale's input layer from the one trained at scale ``trained``
         (:func:`~mmagic_cstvr.archs.subpixel_transfer.fill_input_layer`)."""
-        fill_scales(self.stems, trained, self.unshuffle, 'input')
+        fill_scales(self.stems, trained, self.unshuffle, fill_input_layer)
 
     def forward(self, hr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
                 step: float) -> torch.Tensor:

@@ -12,7 +12,7 @@ from .classical import resize_frames
 from .lr_blocks import batch_to_frames, frames_to_batch, integer_scale, res_stack, zero_conv
 from .motion import DEFAULT_OCCLUSION_TOLERANCE, DIS_PRESETS, MotionPlan, occlusion_aware_blend
 from .shuffle import depth_to_space, space_to_depth
-from .subpixel_transfer import fill_scales
+from .subpixel_transfer import fill_output_head, fill_scales
 
 #: Where in-between frames are motion-compensated: on the LR grid, or after upscaling.
 MOTION_GRIDS = ('lr', 'hr')
@@ -80,7 +80,7 @@ class LRUpNet(nn.Module):
         (:func:`~mmagic_cstvr.archs.subpixel_transfer.fill_output_head`)."""
         for heads in (self.heads, getattr(self, 'between_heads', None)):
             if heads is not None:
-                fill_scales(heads, trained, self.unshuffle, 'output')
+                fill_scales(heads, trained, self.unshuffle, fill_output_head)
 
     def forward(self, lr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
                 step: float) -> torch.Tensor:

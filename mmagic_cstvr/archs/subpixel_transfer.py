@@ -23,10 +23,6 @@ def subpixel_overlap(r: int, big: int) -> torch.Tensor:
     return (torch.minimum(lo + 1 / r, lo_big + 1 / big) - torch.maximum(lo, lo_big)).clamp(min=0)
 
 
-def _grid(r: int, unshuffle: int) -> int:
-    return r * unshuffle
-
-
 @torch.no_grad()
 def fill_input_layer(target: nn.Conv2d, source: nn.Conv2d, r: int, big: int, colours: int = 3):
     """Set ``target`` (reading ``colours * r*r`` sub-pixel channels) to ``source`` (reading
@@ -50,13 +46,12 @@ def fill_output_head(target: nn.Conv2d, source: nn.Conv2d, r: int, big: int, col
     target.bias.copy_(torch.einsum('cpq,ip,jq->cij', b, mean, mean).reshape_as(target.bias))
 
 
-def fill_scales(layers: nn.ModuleDict, trained: int, unshuffle: int, kind: str) -> None:
-    """Fill every layer of ``layers`` (keyed by scale) from the one at scale ``trained``;
-    ``kind``: ``'input'`` or ``'output'``."""
+def fill_scales(layers: nn.ModuleDict, trained: int, unshuffle: int, fill) -> None:
+    """Fill every layer of ``layers`` (keyed by scale) from the one at scale ``trained`` with
+    ``fill`` (:func:`fill_input_layer` or :func:`fill_output_head`); a scale ``r`` layer covers
+    an ``r * unshuffle`` sub-pixel grid."""
     if str(trained) not in layers:
         raise ValueError(f'no layer at scale {trained}; the network has scales {sorted(layers)}')
-    fill = {'input': fill_input_layer, 'output': fill_output_head}[kind]
-    big = _grid(trained, unshuffle)
     for key, layer in layers.items():
         if key != str(trained):
-            fill(layer, layers[str(trained)], _grid(int(key), unshuffle), big)
+            fill(layer, layers[str(trained)], int(key) * unshuffle, trained * unshuffle)
