@@ -1,9 +1,9 @@
-# steg version 3 for time-only resampling (spatial factor 1, temporal factors from 1 to 4): the
-# transmitted frames are the frame-dropped clip, each carrying the motion of the frames dropped
-# after it (flows to both neighbours and their blend weight on 8x8 blocks, fitted by the encoder
-# with the dropped frame in view: 50 gradient steps, each on one random pixel of every 2x2 cell)
-# in its block-DCT coefficients (archs/hidden_motion.py, archs/dither_steganography.py). Nothing
-# is trained: export it without a checkpoint.
+# steg version 3 for time-only resampling (spatial factor 1; whole temporal factors 1-8, others
+# up to 7): the transmitted frames are the frame-dropped clip, each carrying the motion of the
+# frames dropped after it (flows to both neighbours and their blend weight on 8x8 blocks, fitted
+# by the encoder with the dropped frame in view: 50 gradient steps, each on one random pixel of
+# every 2x2 cell) in its block-DCT coefficients (archs/hidden_motion.py,
+# archs/dither_steganography.py). Nothing is trained: export it without a checkpoint.
 # Command: python tools/export_weights.py CONFIG - OUT.safetensors
 _base_ = ['./_base_/cstvr_v3_model.py']
 

@@ -28,7 +28,8 @@ def psnr(x, y):
     return float(10 * torch.log10(1 / ((x - y) ** 2).mean()))
 
 
-@pytest.mark.parametrize('factor, slots', [(1, 0), (2, 1), (3, 2), (4, 3), (1.25, 2), (2.5, 3)])
+@pytest.mark.parametrize('factor, slots', [(1, 0), (2, 1), (3, 2), (4, 3), (1.25, 2), (2.5, 3),
+                                           (5, 4), (8, 7), (3.5, 4)])
 def test_each_frame_between_two_lr_frames_gets_a_slot_of_its_own(factor, slots):
     assert slot_count(factor) == slots
     hr_per_lr = TimeMap.from_factor(1 / factor)  # LR -> HR positions, in LR units
@@ -107,7 +108,7 @@ def test_rebuild_without_motion_blends_by_the_weight():
                           + torch.sigmoid(torch.tensor(-6.0)) * b, atol=1e-5)
 
 
-@pytest.mark.parametrize('factor', [2, 3, 1.25])
+@pytest.mark.parametrize('factor', [2, 3, 1.25, 5])
 def test_round_trip_keeps_lr_frames_and_rebuilds_the_dropped_ones(factor):
     hr = moving_texture(7, size=(48, 64), speed=(1.0, 2.0))
     net = HiddenMotionResampler(**FAST).eval()
@@ -186,10 +187,10 @@ def test_a_set_sends_unsupported_time_factors_to_the_general_network():
     net = HiddenMotionResampler(**FAST)
     general = perturbed(V3, 0)
     model = SpecialistSet(general, {(None, 1): net})
-    assert net.supports(2) and net.supports(1.25) and net.supports(4) and not net.supports(5)
-    assert not net.supports(3.5)
+    assert net.supports(2) and net.supports(1.25) and net.supports(5) and net.supports(8)
+    assert net.supports(7) and not net.supports(7.5) and not net.supports(9)
     assert model.pick(2, (48, 64), (48, 64)) is net
-    assert model.pick(5, (48, 64), (48, 64)) is general
+    assert model.pick(9, (48, 64), (48, 64)) is general
 
 
 def test_a_weights_file_without_tensors_loads(tmp_path):
@@ -204,10 +205,10 @@ def test_bad_calls_are_refused():
     hr = torch.rand(1, 3, 5, 32, 40)
     with pytest.raises(ValueError, match='resamples time only'):
         net.downsample(hr, (16, 20), [0, 2, 4], 2)
-    with pytest.raises(ValueError, match='whole ones up to 4, others up to 3'):
-        net.downsample(hr, (32, 40), [0, 5], 5)
-    with pytest.raises(ValueError, match='whole ones up to 4, others up to 3'):
-        net.upsample(hr, (32, 40), [0, 0.2], 0.2)
+    with pytest.raises(ValueError, match='whole ones up to 8, others up to 7'):
+        net.downsample(hr, (32, 40), [0, 9], 9)
+    with pytest.raises(ValueError, match='whole ones up to 8, others up to 7'):
+        net.upsample(hr, (32, 40), [0, 0.1], 0.1)
     with pytest.raises(ValueError, match='at least 8x8'):
         net.downsample(torch.rand(1, 3, 3, 6, 40), (6, 40), [0, 2], 2)
     with pytest.raises(ValueError, match='reads whole frames'):

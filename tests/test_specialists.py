@@ -139,6 +139,6 @@ def test_shipped_blind_sends_2x1_calls_to_its_frame_synthesis_network():
 
 def test_shipped_steg_sends_time_only_calls_to_its_hidden_motion_network():
     model = load_generator('steg')
-    for factor in (2, 1.25, 3):
+    for factor in (2, 1.25, 3, 5, 8):
         assert type(model.pick(factor, (360, 640), (360, 640))).__name__ == 'HiddenMotionResampler'
-    assert model.pick(5, (360, 640), (360, 640)) is model.general
+    assert model.pick(9, (360, 640), (360, 640)) is model.general

@@ -36,6 +36,10 @@ MARGIN = 0.15
 #: points; after a lossy codec, or where nothing was written, anywhere in [0, 0.5] (mean 0.25).
 UNRELIABLE = 0.17
 
+#: Levels by which each retry of a block that does not read back keeps its pixels further from
+#: black and white.
+HEADROOM = 4
+
 #: Largest error of one digit (in units of a digit's step, times the base) a written block may
 #: keep: well inside the half step past which unwrapping takes the wrong turn.
 DIGIT_TOLERANCE = 0.4
@@ -43,9 +47,10 @@ DIGIT_TOLERANCE = 0.4
 
 def _coefficient_slots() -> List[Tuple[int, int, int]]:
     """(channel, row, column) of the coefficients that carry digits, in the order they are used:
-    low-to-mid frequencies (row + column from 2 to 7), green before red before blue."""
+    every frequency past the first diagonal (row + column from 2 to 14), low frequencies first,
+    green before red before blue."""
     slots = []
-    for diagonal in range(2, 8):
+    for diagonal in range(2, 2 * BLOCK - 1):
         for row in range(diagonal + 1):
             col = diagonal - row
             if row < BLOCK and col < BLOCK:
@@ -177,8 +182,9 @@ def embed(frames: torch.Tensor, values: torch.Tensor, step: float = 10.0, digits
     Rounding to 8 bits would erase a small change to an already 8-bit picture, so the change is
     made ``rounds`` times, each time adding what the rounded picture still misses to a running
     correction; a block pushed past black or white is shifted back inside. A block whose digits
-    still do not read back (one with both black and white pixels) has its contrast reduced by a
-    fifth and is written again, up to ``retries`` times."""
+    still do not read back (one with both black and white pixels) has its pixels kept
+    :data:`HEADROOM` levels further from black and white and is written again, up to ``retries``
+    times."""
     n = values.shape[1] * digits
     if n > len(SLOTS):
         raise ValueError(f'{values.shape[1]} values of {digits} digits need {n} coefficients per '
@@ -193,7 +199,7 @@ def embed(frames: torch.Tensor, values: torch.Tensor, step: float = 10.0, digits
     sent = picture.clone()
     noise = torch.Generator().manual_seed(0)
     todo = torch.arange(picture.shape[0], device=picture.device)
-    for _ in range(retries + 1):
+    for attempt in range(1, retries + 2):
         best, best_miss = _write(picture[todo], target[todo], written[todo], step, base, rounds,
                                  noise)
         sent[todo] = best
@@ -201,8 +207,7 @@ def embed(frames: torch.Tensor, values: torch.Tensor, step: float = 10.0, digits
         if not failed.any():
             break
         todo = todo[failed]
-        mean = picture[todo].mean(-1, keepdim=True)
-        picture[todo] = mean + 0.8 * (picture[todo] - mean)
+        picture[todo] = picture[todo].clamp(HEADROOM * attempt, 255 - HEADROOM * attempt)
     return (_merge(sent, levels) / 255).to(frames.dtype)
 
 
