@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 import vs_testlib as lib
 
@@ -174,3 +175,10 @@ def test_benchmark_counts_no_layers_for_the_hidden_motion_member(tmp_path):
     for d in ('down', 'up'):
         assert model['direct'][d]['fps'] > 0
         assert model['roofline'][d]['flops_per_run'] == 0
+
+
+def test_peak_matrix_side_doubles_until_one_product_takes_long_enough():
+    from mmagic_cstvr.evaluation.speed.measure import peak_flops
+    assert peak_flops('cpu', torch.float32, min_seconds=0, runs=1)['matmul_n'] == 256
+    assert peak_flops('cpu', torch.float32, min_seconds=float('inf'), runs=1)['matmul_n'] == 2048
+    assert peak_flops('cpu', torch.float32, n=64, runs=1)['matmul_n'] == 64

@@ -110,10 +110,29 @@ def group_flops(engine, windows, sources) -> float:
                             batch)
 
 
-def peak_flops(device, dtype, *, n: Optional[int] = None, runs: int = 3) -> Dict:
-    """The device's matrix-product rate in ``dtype``: an n x n by n x n product, median of runs."""
+def _product_seconds(n: int, device, dtype) -> float:
+    """Seconds of one n x n by n x n product in ``dtype``."""
+    a = torch.randn(n, n, device=device).to(dtype)
+    b = torch.randn(n, n, device=device).to(dtype)
+    synchronize(device)
+    start = time.perf_counter()
+    torch.mm(a, b)
+    synchronize(device)
+    return time.perf_counter() - start
+
+
+def peak_flops(device, dtype, *, n: Optional[int] = None, runs: int = 3,
+               min_seconds: float = 0.25) -> Dict:
+    """The device's matrix-product rate in ``dtype``: an n x n by n x n product, median of runs.
+    Without ``n``, the side doubles from 256 until one product takes ``min_seconds`` or reaches
+    8192 (GPU) or 2048 (CPU): a dtype the CPU has no fast kernel for (bf16 without AVX-512)
+    is measured in seconds, not minutes."""
     device = torch.device(device)
-    n = n or (8192 if device.type == 'cuda' else 2048)
+    if n is None:
+        largest = 8192 if device.type == 'cuda' else 2048
+        n = 256
+        while n < largest and _product_seconds(n, device, dtype) < min_seconds:
+            n *= 2
     a = torch.randn(n, n, device=device).to(dtype)
     b = torch.randn(n, n, device=device).to(dtype)
     times = []
