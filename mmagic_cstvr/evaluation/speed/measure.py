@@ -135,62 +135,6 @@ def peak_flops(device, dtype, *, n: Optional[int] = None, runs: int = 3,
             n *= 2
     times = [_product_seconds(n, device, dtype) for _ in range(runs + 1)][1:]  # first warms up
     median = statistics.median(times)
-    stats = dict(frames_per_run=frames, windows_per_run=len(windows), times_s=times,
-                 median_s=median, fps=frames / median, mpix_per_s=frames * h * w / median / 1e6,
-                 latency_per_window_ms=1000 * median / len(windows), peak_rss_mb=peak.peak / MB,
-                 rss_after_runs_mb=rss_after, rss_growth_mb=rss_after[-1] - rss_after[0])
-    if cuda:
-        stats['cuda_max_allocated_mb'] = torch.cuda.max_memory_allocated(engine.device) / MB
-    return stats
-
-
-def group_flops(engine, windows, sources) -> float:
-    """FLOPs (2 x multiply-adds, :func:`~mmagic_cstvr.evaluation.flops.count_macs`) of one
-    ``engine.run`` of ``windows``: the network calls only (0 when the network that serves them,
-    a specialist set's member, has no layers to count)."""
-    batch = torch.stack([engine.to_tensor(s) for s in sources])
-    positions, step = windows[0].positions, float(engine.time_map.step)
-    network = serving_network(engine.generator, engine.direction, step,
-                              tuple(batch.shape[-2:]), engine.dst_size)
-    return 2.0 * count_macs(network,
-                            lambda x: engine.network_call(x, engine.dst_size, positions, step),
-                            batch)
-
-
-def _product_seconds(n: int, device, dtype) -> float:
-    """Seconds of one n x n by n x n product in ``dtype``."""
-    a = torch.randn(n, n, device=device).to(dtype)
-    b = torch.randn(n, n, device=device).to(dtype)
-    synchronize(device)
-    start = time.perf_counter()
-    torch.mm(a, b)
-    synchronize(device)
-    return time.perf_counter() - start
-
-
-def peak_flops(device, dtype, *, n: Optional[int] = None, runs: int = 3,
-               min_seconds: float = 0.25) -> Dict:
-    """The device's matrix-product rate in ``dtype``: an n x n by n x n product, median of runs.
-    Without ``n``, the side doubles from 256 until one product takes ``min_seconds`` or reaches
-    8192 (GPU) or 2048 (CPU): a dtype the CPU has no fast kernel for (bf16 without AVX-512)
-    is measured in seconds, not minutes."""
-    device = torch.device(device)
-    if n is None:
-        largest = 8192 if device.type == 'cuda' else 2048
-        n = 256
-        while n < largest and _product_seconds(n, device, dtype) < min_seconds:
-            n *= 2
-    a = torch.randn(n, n, device=device).to(dtype)
-    b = torch.randn(n, n, device=device).to(dtype)
-    times = []
-    for i in range(runs + 1):
-        synchronize(device)
-        start = time.perf_counter()
-        torch.mm(a, b)
-        synchronize(device)
-        if i:
-            times.append(time.perf_counter() - start)
-    median = statistics.median(times)
     return dict(matmul_n=n, median_s=median, gflops=2 * n ** 3 / median / 1e9)
 
 
