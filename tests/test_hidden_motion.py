@@ -1,6 +1,7 @@
-"""The time-only steg network that hides each dropped frame's motion in the transmitted frame
-before it: slot conventions, the round trip at whole and fractional factors, windows that read
-ahead, routing inside a specialist set, a weights file without tensors, and refusals."""
+"""The steg network that hides each dropped frame's motion in the transmitted frame before it:
+slot conventions, the round trip at whole and fractional factors, over a network that resamples
+space, windows that read ahead, routing inside a specialist set, a weights file without tensors,
+and refusals."""
 import math
 import subprocess
 import sys
@@ -12,9 +13,11 @@ import torch
 import torch.nn.functional as F
 
 from mmagic_cstvr.archs import HiddenMotionResampler, SpecialistSet
+from mmagic_cstvr.archs.baselines import NaiveResampler
 from mmagic_cstvr.archs.classical import naive_upsample, reference_lr
-from mmagic_cstvr.archs.hidden_motion import (blend_warps, dense_field, field_at, fit_motion,
-                                              rebuild, scattered_pixels, slot_count, slot_of)
+from mmagic_cstvr.archs.hidden_motion import (HiddenMotionOverSpace, blend_warps, dense_field,
+                                              field_at, fit_motion, flow_motion, rebuild,
+                                              scattered_pixels, slot_count, slot_of)
 from mmagic_cstvr.engine.clip_resampler import ClipResampler
 from mmagic_cstvr.engine.weights import build_generator, load_generator, save_weights
 from mmagic_cstvr.structures.timeline import TimeMap, training_positions
@@ -127,6 +130,83 @@ def test_round_trip_keeps_lr_frames_and_rebuilds_the_dropped_ones(factor):
         else:
             gains.append(psnr(out[:, :, i], hr[:, :, i]) - psnr(blend[:, :, i], hr[:, :, i]))
     assert min(gains) > 5 and sum(gains) / len(gains) > 8
+
+
+def test_over_a_spatial_network_the_dropped_frames_are_its_upscaled_key_frames_moved():
+    """At 2x/2x over the bicubic cascade: the LR frames are the cascade's with the motion
+    written in, the key frames come back as the cascade's, the dropped frames as its upscaled
+    key frames moved by the hidden motion, well above their blend and above DIS flow measured
+    on them."""
+    hr = moving_texture(5, size=(64, 96), speed=(1.0, 3.0))
+    spatial = NaiveResampler()
+    net = HiddenMotionResampler(**FAST).eval().over(spatial)
+    with torch.inference_mode():
+        lr = net.downsample(hr, (32, 48), [0, 2, 4], 2)
+        out = net.upsample(lr, (64, 96), [0, 0.5, 1, 1.5, 2], 0.5)
+        ordinary = spatial.downsample(hr[:, :, [0, 2, 4]], (32, 48), [0, 1, 2], 1)
+        keys = spatial.upsample(lr, (64, 96), [0, 1, 2], 1)
+    assert lr.shape == (1, 3, 3, 32, 48) and torch.equal(lr, (lr * 255).round() / 255)
+    assert psnr(lr, ordinary) > 38
+    assert torch.equal(out[:, :, [0, 2, 4]], keys)
+    for i, j in ((1, 0), (3, 1)):
+        a, b = keys[:, :, j], keys[:, :, j + 1]
+        rebuilt, target = psnr(out[:, :, i], hr[:, :, i]), hr[:, :, i]
+        assert rebuilt > psnr((a + b) / 2, target) + 5
+        assert rebuilt > psnr(blend_warps(a, b, flow_motion(a, b, 0.5)), target) + 3
+    motion, intact = net.motion.read_motion(lr[:, :, 0], 2, spatial)
+    inner = motion[:, 0, :, 1:-1, 1:-1]
+    assert intact.all()
+    assert torch.allclose(inner[:, 0], torch.full_like(inner[:, 0], 1.5), atol=0.3)  # LR pixels
+    assert torch.allclose(inner[:, 1], torch.full_like(inner[:, 1], 0.5), atol=0.3)
+
+
+def test_over_a_spatial_network_motion_scales_to_any_target_size():
+    hr = moving_texture(3, size=(64, 96), speed=(0.0, 4.0))
+    net = HiddenMotionResampler(**FAST).eval().over(NaiveResampler())
+    with torch.inference_mode():
+        lr = net.downsample(hr, (32, 48), [0, 2], 2)
+        out = net.upsample(lr, (96, 144), [0, 0.5, 1], 0.5)
+    assert out.shape == (1, 3, 3, 96, 144)
+    target = F.interpolate(hr[:, :, 1], size=(96, 144), mode='bicubic', align_corners=False)
+    blend = (out[:, :, 0] + out[:, :, 2]) / 2
+    assert psnr(out[:, :, 1], target.clamp(0, 1)) > psnr(blend, target.clamp(0, 1)) + 5
+
+
+def test_a_set_serves_space_time_calls_with_its_time_network_over_its_spatial_ones():
+    net = HiddenMotionResampler(**FAST)
+    general, at_1x4 = perturbed(V3, 0), perturbed(V3, 1)
+    model = SpecialistSet(general, {(1, 4): at_1x4, (None, None): net})
+    assert model.pick(2, (64, 96), (64, 96)) is net
+    over = model.pick(2, (64, 96), (32, 48))
+    assert isinstance(over, HiddenMotionOverSpace) and over.motion is net \
+        and over.spatial is general
+    assert model.pick(1.25, (64, 96), (16, 24)).spatial is at_1x4
+    assert model.pick(1, (64, 96), (32, 48)) is general
+    assert model.pick(1, (64, 96), (16, 24)) is at_1x4
+    assert model.pick(9, (64, 96), (32, 48)) is general
+    ahead = ClipResampler(model, 'down', 30, 15, 24, (32, 48), src_size=(64, 96))
+    assert [w.src_stop - w.src_start for w in ahead.windows][:2] == [11, 11]
+    with pytest.raises(ValueError, match='reads whole frames'):
+        ClipResampler(model, 'down', 30, 15, 24, (32, 48), src_size=(64, 96), tile=32)
+    hr = moving_texture(5, size=(64, 96), speed=(0.5, 2.0))
+    with torch.inference_mode():
+        out = model(hr, 2, 2)
+    assert out['stego'].shape == (1, 3, 3, 32, 48) and out['output'].shape == hr.shape
+
+
+def test_compose_tool_puts_the_time_network_at_every_spatial_factor(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    cfg = dict(type='HiddenMotionResampler', fit_iterations=5)
+    time_file = save_weights(build_generator(cfg), cfg, tmp_path / 'hm.safetensors')
+    general_file = save_weights(perturbed(V3, 0), V3, tmp_path / 'general.safetensors')
+    out = tmp_path / 'set.safetensors'
+    subprocess.run([sys.executable, str(root / 'tools' / 'compose_specialists.py'), str(out),
+                    '--general', str(general_file), '--specialist', f'*x*={time_file}'],
+                   check=True, cwd=root, timeout=300)
+    model = load_generator(out)
+    assert model.factors == [(None, None)]
+    assert isinstance(model.pick(2, (32, 48), (32, 48)), HiddenMotionResampler)
+    assert model.pick(2, (32, 48), (16, 24)).spatial is model.general
 
 
 def test_motion_read_back_is_the_motion_written():

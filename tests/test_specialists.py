@@ -121,8 +121,10 @@ def test_shipped_models_send_2x4_calls_to_their_lr_grid_specialist(name):
     assert isinstance(model, SpecialistSet)
     specialist = model.pick(2, (360, 640), (90, 160))
     assert specialist is not model.general and type(specialist.up_net).__name__ == 'LRUpNet'
-    for factor, lr_size in ((2, (180, 320)), (1, (144, 256)), (1.25, (240, 427))):
-        assert model.pick(factor, (360, 640), lr_size) is model.general
+    assert model.pick(1, (360, 640), (144, 256)) is model.general
+    for factor, lr_size in ((2, (180, 320)), (1.25, (240, 427))):
+        net = model.pick(factor, (360, 640), lr_size)
+        assert net is model.general if name == 'blind' else net.spatial is model.general
     assert model.general.design == 'lr-grid' and type(model.general.up_net).__name__ == 'LRUpNet'
 
 
@@ -142,3 +144,14 @@ def test_shipped_steg_sends_time_only_calls_to_its_hidden_motion_network():
     for factor in (2, 1.25, 3, 5, 8):
         assert type(model.pick(factor, (360, 640), (360, 640))).__name__ == 'HiddenMotionResampler'
     assert model.pick(9, (360, 640), (360, 640)) is model.general
+
+
+def test_shipped_steg_moves_its_general_networks_key_frames_by_the_hidden_motion():
+    """Space-time pairs without a specialist: the general network resamples the kept frames in
+    space, the hidden motion rebuilds the dropped ones (up to 8x in time)."""
+    model = load_generator('steg')
+    hidden = model.pick(2, (360, 640), (360, 640))
+    for factor, lr_size in ((2, (180, 320)), (5, (144, 256)), (1.25, (240, 427))):
+        net = model.pick(factor, (360, 640), lr_size)
+        assert net.motion is hidden and net.spatial is model.general
+    assert model.pick(9, (360, 640), (180, 320)) is model.general

@@ -4,7 +4,8 @@
         --specialist 2x4=FILE [--specialist *x1=FILE ...]
 
 ``TIMExSPACE`` names the factor pair a specialist was trained at (``*`` as the time factor: every
-temporal factor at that spatial factor). Calls at a specialist's factors go to it, all others to
+temporal factor at that spatial factor; ``*x*``: a time network at every spatial factor, over the
+set's network for the spatial factor alone). Calls at a specialist's factors go to it, all others to
 the general network (see :class:`mmagic_cstvr.archs.SpecialistSet`).
 """
 import argparse
@@ -27,6 +28,8 @@ def parse_specialist(text: str):
     pair, _, path = text.partition('=')
     if not path:
         raise SystemExit(f'--specialist needs TIMExSPACE=FILE, got {text!r}')
+    if pair == '*x*':
+        return [None, None], path
     if pair.startswith('*x'):
         return [None, parse_factors('1' + pair[1:])[1]], path
     return list(parse_factors(pair)), path

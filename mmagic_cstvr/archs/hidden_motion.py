@@ -1,4 +1,4 @@
-"""Time-only steganographic resampling: each transmitted frame carries the motion of the frames
+"""Steganographic resampling in time: each transmitted frame carries the motion of the frames
 dropped after it.
 
 Downsample at temporal factor ``k`` (spatial factor 1): LR frame ``i`` is the HR frame nearest
@@ -19,6 +19,10 @@ the picture. Upsample reads them from each LR frame and rebuilds each dropped fr
 with two bicubic warps and the weighted blend (:func:`rebuild`), with no flow estimation. Blocks
 that do not read back as written (a lossy codec between the two, or a clip that never went
 through Downsample) fall back to the DIS-flow baseline (:func:`flow_motion`).
+
+Over a network that resamples space (:class:`HiddenMotionOverSpace`) the kept frames go through
+that network, the motion is fitted at HR size against its upscaled kept frames, one number per
+8x8 block of the LR frame, and moves those upscaled frames.
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import dither_steganography as channel
+from ..structures.lattice import scaled_size
 from ..structures.timeline import training_positions
 from .classical import nearest_frames, reference_lr, temporal_neighbours
 from .motion import DIS_PRESETS, flow_between, pixel_grid, sample_at
@@ -67,32 +72,37 @@ def slot_of(offset: float, factor: float) -> int:
     return min(max(math.ceil(offset * cells - 1e-6) - 1, 0), slot_count(factor) - 1)
 
 
-def dense_field(field: torch.Tensor, size: Tuple[int, int], mode: str = 'bilinear') -> torch.Tensor:
+#: Pixels per payload block, (rows, columns): the channel's block at spatial factor 1.
+UNIT_BLOCK = (float(channel.BLOCK), float(channel.BLOCK))
+
+
+def dense_field(field: torch.Tensor, size: Tuple[int, int], mode: str = 'bilinear',
+                block: Tuple[float, float] = UNIT_BLOCK) -> torch.Tensor:
     """(B, C, h, w) values on the block grid -> (B, C, *size) at every pixel (:func:`field_at`)."""
     ys, xs = pixel_grid(size)
-    return field_at(field, ys, xs, mode)
+    return field_at(field, ys, xs, mode, block)
 
 
 def field_at(field: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor,
-             mode: str = 'bilinear') -> torch.Tensor:
+             mode: str = 'bilinear', block: Tuple[float, float] = UNIT_BLOCK) -> torch.Tensor:
     """(B, C, h, w) values on the block grid at pixel coordinates ``ys``, ``xs`` (broadcasting
-    to (H', W')): bilinear between block centres, the edge values repeated past them (or each
-    block's value over its pixels, ``mode='nearest'``, the last block's past the whole blocks);
-    (B, C, H', W')."""
+    to (H', W')), each block covering ``block`` (rows, columns) pixels: bilinear between block
+    centres, the edge values repeated past them (or each block's value over its pixels,
+    ``mode='nearest'``, the last block's past the whole blocks); (B, C, H', W')."""
     ys, xs = torch.broadcast_tensors(ys.to(field), xs.to(field))
     if mode == 'nearest':
-        by, bx = torch.div(ys, channel.BLOCK, rounding_mode='floor'), \
-            torch.div(xs, channel.BLOCK, rounding_mode='floor')
+        by, bx = torch.floor(ys / block[0]), torch.floor(xs / block[1])
     else:
-        by, bx = (ys + 0.5) / channel.BLOCK - 0.5, (xs + 0.5) / channel.BLOCK - 0.5
+        by, bx = (ys + 0.5) / block[0] - 0.5, (xs + 0.5) / block[1] - 0.5
     n = field.shape[0]
     return sample_at(field, bx.expand(n, *bx.shape), by.expand(n, *by.shape), mode)
 
 
-def rebuild(a: torch.Tensor, b: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+def rebuild(a: torch.Tensor, b: torch.Tensor, motion: torch.Tensor,
+            block: Tuple[float, float] = UNIT_BLOCK) -> torch.Tensor:
     """(N, 3, H, W) frame rebuilt from its neighbours ``a`` and ``b`` (N, 3, H, W) and its
     ``motion`` (N, 5, h, w) on the block grid (:data:`VALUES`, flows in pixels)."""
-    return blend_warps(a, b, dense_field(motion, a.shape[-2:]))
+    return blend_warps(a, b, dense_field(motion, a.shape[-2:], block=block))
 
 
 def blend_warps(a: torch.Tensor, b: torch.Tensor, dense: torch.Tensor,
@@ -131,8 +141,10 @@ def flow_motion(a: torch.Tensor, b: torch.Tensor, w: float) -> torch.Tensor:
 
 def fit_motion(a: torch.Tensor, m: torch.Tensor, b: Optional[torch.Tensor], iterations: int,
                lr: float, dis_preset: str, flow_range: float, logit_range: float,
-               stride: int = 1) -> torch.Tensor:
-    """(N, 5, h, w) block motion that rebuilds ``m`` from ``a`` and ``b`` (N, 3, H, W each):
+               stride: int = 1, grid: Optional[Tuple[int, int]] = None,
+               block: Tuple[float, float] = UNIT_BLOCK) -> torch.Tensor:
+    """(N, 5, h, w) block motion that rebuilds ``m`` from ``a`` and ``b`` (N, 3, H, W each), on
+    a ``grid`` (h, w) of blocks of ``block`` pixels (by default the channel's grid of ``m``):
     DIS flows from ``m`` to each, averaged over each block, then refined by ``iterations`` Adam
     steps (short moment averages, step size ``lr`` pixels falling to ``lr / 20`` along a cosine)
     on the squared error of :func:`rebuild`; clamped to the ranges the channel carries. With
@@ -142,12 +154,12 @@ def fit_motion(a: torch.Tensor, m: torch.Tensor, b: Optional[torch.Tensor], iter
     Without ``b`` (the clip or scene ends) ``m`` is rebuilt from ``a`` alone: both flows are the
     one to ``a`` and the logit is ``logit_range``. The N frames are fitted independently (the
     loss is the sum of their mean squared errors)."""
-    rows, cols = channel.payload_grid(m.shape[-2:])
-    crop = (..., slice(0, rows * channel.BLOCK), slice(0, cols * channel.BLOCK))
+    rows, cols = channel.payload_grid(m.shape[-2:]) if grid is None else grid
+    crop = (..., slice(0, round(rows * block[0])), slice(0, round(cols * block[1])))
     single = b is None
     others = [a] if single else [a, b]
     limit = torch.tensor([flow_range] * 4 + [logit_range]).view(1, -1, 1, 1).to(m)
-    free = torch.cat([F.avg_pool2d(flow_between(m, x, dis_preset)[crop], channel.BLOCK)
+    free = torch.cat([F.adaptive_avg_pool2d(flow_between(m, x, dis_preset)[crop], (rows, cols))
                       for x in others]
                      + ([] if single else [m.new_zeros(m.shape[0], 1, rows, cols)]), 1)
 
@@ -167,7 +179,8 @@ def fit_motion(a: torch.Tensor, m: torch.Tensor, b: Optional[torch.Tensor], iter
             for _ in range(iterations):
                 ys, xs = (i.to(m.device) for i in scattered_pixels((h, w), stride, cells))
                 target = m[..., ys, xs]
-                rebuilt = blend_warps(a, b, field_at(motion_of(free), ys, xs), ys, xs)
+                rebuilt = blend_warps(a, b, field_at(motion_of(free), ys, xs, block=block),
+                                      ys, xs)
                 loss = (rebuilt - target).square().flatten(1).mean(1).sum()
                 optimiser.zero_grad()
                 loss.backward()
@@ -177,7 +190,7 @@ def fit_motion(a: torch.Tensor, m: torch.Tensor, b: Optional[torch.Tensor], iter
 
 
 class HiddenMotionResampler(nn.Module):
-    """Steg resampler at integer temporal factors and spatial factor 1 (module docstring).
+    """Steg resampler in time at spatial factor 1, and over a spatial network (:meth:`over`).
 
     Args:
         default_factors: (temporal, spatial) of a call that names none.
@@ -186,7 +199,9 @@ class HiddenMotionResampler(nn.Module):
         fit_stride: each step of the fit scores one pixel in ``fit_stride`` x ``fit_stride``
             (:func:`fit_motion`).
         dis_preset: DIS preset of the fit's starting flows.
-        flow_range: largest flow component carried (pixels).
+        flow_range: largest flow component carried at spatial factor 1 (pixels).
+        spatial_flow_range: largest flow component carried over a spatial network
+            (:meth:`over`), in LR pixels.
         logit_range: largest weight logit carried.
         step, digits, base: the channel's lattice step, digits per number and digit base
             (:mod:`.dither_steganography`).
@@ -199,18 +214,20 @@ class HiddenMotionResampler(nn.Module):
     def __init__(self, default_factors: Tuple[float, float] = (2, 1), fit_iterations: int = 25,
                  fit_lr: float = 1.0, fit_stride: int = 1, dis_preset: str = 'fine',
                  flow_range: float = 128.0, logit_range: float = 6.0, step: float = 10.0,
-                 digits: int = 5, base: int = 3):
+                 digits: int = 5, base: int = 3, spatial_flow_range: float = 32.0):
         super().__init__()
         if dis_preset not in DIS_PRESETS:
             raise ValueError(f'unknown DIS preset {dis_preset!r}; choose one of {DIS_PRESETS}')
         if fit_iterations < 0 or fit_stride < 1 or fit_lr <= 0 or flow_range <= 0 \
-                or logit_range <= 0 or step <= 0 or digits < 1 or base < 2:
+                or logit_range <= 0 or step <= 0 or digits < 1 or base < 2 \
+                or spatial_flow_range <= 0:
             raise ValueError('fit_iterations must be >= 0, fit_stride >= 1, digits >= 1, base >= 2 '
-                             'and fit_lr, flow_range, logit_range and step > 0')
+                             'and fit_lr, flow_range, spatial_flow_range, logit_range and step > 0')
         self.default_factors = tuple(default_factors)
         self.fit_iterations, self.fit_lr, self.dis_preset = int(fit_iterations), fit_lr, dis_preset
         self.fit_stride = int(fit_stride)
         self.flow_range, self.logit_range = float(flow_range), float(logit_range)
+        self.spatial_flow_range = float(spatial_flow_range)
         self.step, self.digits, self.base = float(step), int(digits), int(base)
         self.capacity = channel.capacity(self.digits) // VALUES
 
@@ -230,36 +247,54 @@ class HiddenMotionResampler(nn.Module):
         return factor
 
     @staticmethod
-    def _check_size(size, frame_size):
-        if tuple(size) != tuple(frame_size):
-            raise ValueError(f'the hidden-motion network resamples time only: target size '
-                             f'{tuple(size)} differs from the frame size {tuple(frame_size)}')
-        if min(frame_size) < channel.BLOCK:
-            raise ValueError(f'the hidden-motion network needs frames of at least '
-                             f'{channel.BLOCK}x{channel.BLOCK} pixels, got {tuple(frame_size)}')
+    def _check_sizes(hr_size, lr_size, spatial):
+        if spatial is None and tuple(hr_size) != tuple(lr_size):
+            raise ValueError(f'the hidden-motion network resamples time only: HR size '
+                             f'{tuple(hr_size)} and LR size {tuple(lr_size)} differ (it '
+                             f'resamples space too over a spatial network: over())')
+        if min(lr_size) < channel.BLOCK:
+            raise ValueError(f'the hidden-motion network needs transmitted frames of at least '
+                             f'{channel.BLOCK}x{channel.BLOCK} pixels, got {tuple(lr_size)}')
 
-    def _scale(self) -> torch.Tensor:
-        return torch.tensor([self.flow_range] * 4 + [self.logit_range]).view(1, -1, 1, 1)
+    def _scale(self, spatial) -> torch.Tensor:
+        """Ranges of the five numbers: flows in transmitted pixels, then the logit."""
+        flows = self.flow_range if spatial is None else self.spatial_flow_range
+        return torch.tensor([flows] * 4 + [self.logit_range]).view(1, -1, 1, 1)
+
+    @staticmethod
+    def _pixel_ratio(hr_size, lr_size) -> torch.Tensor:
+        """HR pixels per transmitted pixel as a (1, 5, 1, 1) multiplier of the five numbers."""
+        ry, rx = hr_size[0] / lr_size[0], hr_size[1] / lr_size[1]
+        return torch.tensor([rx, ry, rx, ry, 1.0]).view(1, -1, 1, 1)
 
     def source_context(self, step: float) -> int:
         """Source frames a downsample window needs past the ones its LR frames span: up to the
         next LR frame, which the last frames' motion is fitted against."""
         return math.ceil(self._factor(step)) + 1
 
+    def over(self, spatial: nn.Module) -> 'HiddenMotionOverSpace':
+        """This network's time resampling over the key frames of ``spatial``, a network that
+        resamples space (called at temporal factor 1)."""
+        return HiddenMotionOverSpace(self, spatial)
+
     # -- the two directions ----------------------------------------------------------------------
 
     def downsample(self, hr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
-                   step: float) -> torch.Tensor:
-        """HR (B, 3, T, H, W) -> transmitted (B, 3, len(positions), H, W) on the 8-bit lattice;
+                   step: float, spatial: Optional[nn.Module] = None) -> torch.Tensor:
+        """HR (B, 3, T, H, W) -> transmitted (B, 3, len(positions), *size) on the 8-bit lattice;
         ``positions``: the LR frames' positions in HR frames, ``step`` apart. Each LR frame is
-        the HR frame nearest its position, carrying the motion of the HR frames after it up to
-        the next LR position."""
+        the HR frame nearest its position (through ``spatial``'s downsample at temporal factor 1
+        where given), carrying the motion of the HR frames after it up to the next LR position,
+        fitted against what the upsample will see: the kept HR frames, or ``spatial``'s
+        upsample of their LR frames."""
         k = self._factor(step)
-        self._check_size(size, hr.shape[-2:])
+        self._check_sizes(hr.shape[-2:], size, spatial)
         n = hr.shape[2]
         hr = hr.clamp(0, 1)
-        rows, cols = channel.payload_grid(hr.shape[-2:])
-        scale = self._scale().to(hr)
+        rows, cols = channel.payload_grid(size)
+        ratio = self._pixel_ratio(hr.shape[-2:], size).to(hr)
+        block = (channel.BLOCK * float(ratio[0, 1]), channel.BLOCK * float(ratio[0, 0]))
+        scale = self._scale(spatial).to(hr)
         slots = slot_count(k)
         heres, fits = [], []
         for i, p in enumerate(positions):
@@ -268,67 +303,126 @@ class HiddenMotionResampler(nn.Module):
             for j in range(math.floor(p) + 1, min(math.ceil(p + k), n)):
                 fits.append(_Fit(i, slot_of((j - p) / k, k), here, j,
                                  later if p + k <= n - 1 else None))
+        keys = sorted(set(heres) | {f.b for f in fits if f.b is not None})
+        if spatial is None:
+            carriers, seen = hr[:, :, heres], dict(zip(keys, hr[:, :, keys].unbind(2)))
+        else:
+            lr = spatial.downsample(hr[:, :, keys], size, list(range(len(keys))), 1)
+            seen = dict(zip(keys, spatial.upsample(lr, hr.shape[-2:], list(range(len(keys))),
+                                                   1).clamp(0, 1).unbind(2)))
+            carriers = lr[:, :, [keys.index(h) for h in heres]]
         batch = hr.shape[0]
         values = hr.new_full((batch, len(positions), slots, VALUES, rows, cols), float('nan'))
+        flow_range = float(scale[0, 0] * ratio[0, :2].min())
         for single in (False, True):  # the frames with both neighbours, then those with one
             group = [f for f in fits if (f.b is None) == single]
             if not group:
                 continue
-            a, m = (torch.cat([hr[:, :, getattr(f, x)] for f in group]) for x in 'am')
-            b = None if single else torch.cat([hr[:, :, f.b] for f in group])
+            a = torch.cat([seen[f.a] for f in group])
+            m = torch.cat([hr[:, :, f.m] for f in group])
+            b = None if single else torch.cat([seen[f.b] for f in group])
             motion = fit_motion(a, m, b, self.fit_iterations, self.fit_lr, self.dis_preset,
-                                self.flow_range, self.logit_range, self.fit_stride)
+                                flow_range, self.logit_range, self.fit_stride, (rows, cols),
+                                block)
             for g, f in enumerate(group):
-                values[:, f.lr, f.slot] = (motion[g * batch:(g + 1) * batch] / scale + 1) / 2
-        carriers = hr[:, :, heres].transpose(1, 2).flatten(0, 1)
-        written = channel.embed(carriers, values.flatten(2, 3).flatten(0, 1), self.step,
-                                self.digits, self.base)
+                carried = motion[g * batch:(g + 1) * batch] / ratio
+                values[:, f.lr, f.slot] = (carried / scale + 1) / 2
+        written = channel.embed(carriers.transpose(1, 2).flatten(0, 1),
+                                values.flatten(2, 3).flatten(0, 1), self.step, self.digits,
+                                self.base)
         return written.unflatten(0, (batch, len(positions))).transpose(1, 2)
 
-    def read_motion(self, frame: torch.Tensor, factor: float) -> Tuple[torch.Tensor, torch.Tensor]:
-        """(B, 3, H, W) transmitted frame -> motion of the frames after it (B, slots, 5, h, w)
-        and where it is intact (B, slots, h, w): blocks whose five numbers read back as written,
-        and none in a slot where fewer than :data:`TRUSTED_SHARE` of the blocks do (the frame
-        went through a lossy codec, or that slot carries nothing)."""
+    def read_motion(self, frame: torch.Tensor, factor: float, spatial: Optional[nn.Module] = None
+                    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(B, 3, h', w') transmitted frame -> motion of the frames after it (B, slots, 5, h, w),
+        flows in transmitted pixels, and where it is intact (B, slots, h, w): blocks whose five
+        numbers read back as written, and none in a slot where fewer than
+        :data:`TRUSTED_SHARE` of the blocks do (the frame went through a lossy codec, or that
+        slot carries nothing)."""
         slots = slot_count(factor)
         values, mismatch = channel.extract(frame, VALUES * slots, self.step, self.digits,
                                            self.base)
         reliable = mismatch.unflatten(1, (slots, VALUES)).mean(2) < channel.UNRELIABLE
         trusted = reliable.flatten(2).float().mean(2) >= TRUSTED_SHARE
-        scale = self._scale().to(values).unsqueeze(1)
+        scale = self._scale(spatial).to(values).unsqueeze(1)
         motion = (values.unflatten(1, (slots, VALUES)) * 2 - 1) * scale
         return motion, reliable & trusted[..., None, None]
 
     def upsample(self, lr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
-                 step: float) -> torch.Tensor:
-        """Transmitted (B, 3, t, H, W) -> (B, 3, len(positions), H, W); ``positions`` in LR-frame
-        units, ``step`` = 1 / factor."""
+                 step: float, spatial: Optional[nn.Module] = None) -> torch.Tensor:
+        """Transmitted (B, 3, t, h, w) -> (B, 3, len(positions), *size); ``positions`` in
+        LR-frame units, ``step`` = 1 / factor. The frames the motion moves are the transmitted
+        ones, or ``spatial``'s upsample of them (at temporal factor 1) where given."""
         k = self._factor(1 / float(step))
-        self._check_size(size, lr.shape[-2:])
+        self._check_sizes(size, lr.shape[-2:], spatial)
+        ratio = self._pixel_ratio(size, lr.shape[-2:]).to(lr)
+        block = (channel.BLOCK * float(ratio[0, 1]), channel.BLOCK * float(ratio[0, 0]))
+        frames = lr if spatial is None else \
+            spatial.upsample(lr, size, list(range(lr.shape[2])), 1).clamp(0, 1)
         lower, upper, _ = temporal_neighbours(positions, lr.shape[2])
         motions = {}
         out: List[torch.Tensor] = []
         for p, lo, hi in zip(positions, lower, upper):
             offset = float(p) - lo
             if not 0 < offset < 1:
-                out.append(lr[:, :, lo])
+                out.append(frames[:, :, lo])
                 continue
             if lo not in motions:
-                motions[lo] = self.read_motion(lr[:, :, lo], k)
+                motions[lo] = self.read_motion(lr[:, :, lo], k, spatial)
             motion, reliable = motions[lo]
-            a, b = lr[:, :, lo], lr[:, :, hi]
+            a, b = frames[:, :, lo], frames[:, :, hi]
             slot = slot_of(offset, k)
-            dense = dense_field(motion[:, slot], size)
+            dense = dense_field(motion[:, slot] * ratio, size, block=block)
             if not reliable[:, slot].all():
-                keep = dense_field(reliable[:, slot, None].to(dense), size, mode='nearest') > 0.5
+                keep = dense_field(reliable[:, slot, None].to(dense), size, 'nearest', block) > 0.5
                 dense = torch.where(keep, dense, flow_motion(a, b, offset))
             out.append(blend_warps(a, b, dense))
         return torch.stack(out, 2)
 
-    def forward(self, hr: torch.Tensor, factor=None, scale=None) -> dict:
+    def forward(self, hr: torch.Tensor, factor=None, scale=None,
+                spatial: Optional[nn.Module] = None) -> dict:
         """Round trip of one window that starts on an LR frame (evaluation; nothing trains)."""
         factor = self.default_factors[0] if factor is None else factor
+        size = hr.shape[-2:] if spatial is None else \
+            scaled_size(tuple(hr.shape[-2:]), self.default_factors[1] if scale is None else scale)
         lr_pos, hr_pos = training_positions(int(hr.shape[2]), factor)
-        stego = self.downsample(hr, hr.shape[-2:], lr_pos, factor)
-        output = self.upsample(stego, hr.shape[-2:], hr_pos, 1 / factor)
-        return dict(stego=stego, reference=reference_lr(hr, lr_pos, hr.shape[-2:]), output=output)
+        stego = self.downsample(hr, size, lr_pos, factor, spatial)
+        output = self.upsample(stego, hr.shape[-2:], hr_pos, 1 / factor, spatial)
+        return dict(stego=stego, reference=reference_lr(hr, lr_pos, size), output=output)
+
+
+class HiddenMotionOverSpace(nn.Module):
+    """Space-time resampling: a :class:`HiddenMotionResampler`'s hidden motion over the key
+    frames of a network that resamples space.
+
+    Downsample keeps the HR frames nearest the LR times, resamples them in space with
+    ``spatial`` (at temporal factor 1) and writes into each LR frame the motion, fitted at HR
+    size against ``spatial``'s upsample of the LR frames, that rebuilds the dropped frames after
+    it; one payload block is an 8x8 block of the LR frame, ``8 x`` the spatial factor HR pixels
+    wide. Upsample upsamples the LR frames with ``spatial`` and moves them by that motion, at any
+    target size (flows are carried in LR pixels). Holds no weights of its own."""
+
+    mode = 'steg'
+    tileable = False
+
+    def __init__(self, motion: HiddenMotionResampler, spatial: nn.Module):
+        super().__init__()
+        self.motion, self.spatial = motion, spatial
+        self.default_factors = motion.default_factors
+
+    def supports(self, factor: float) -> bool:
+        return self.motion.supports(factor)
+
+    def source_context(self, step: float) -> int:
+        return self.motion.source_context(step)
+
+    def downsample(self, hr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
+                   step: float) -> torch.Tensor:
+        return self.motion.downsample(hr, size, positions, step, self.spatial)
+
+    def upsample(self, lr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
+                 step: float) -> torch.Tensor:
+        return self.motion.upsample(lr, size, positions, step, self.spatial)
+
+    def forward(self, hr: torch.Tensor, factor=None, scale=None) -> dict:
+        return self.motion(hr, factor, scale, self.spatial)

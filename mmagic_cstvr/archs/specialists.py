@@ -21,8 +21,9 @@ class SpecialistSet(nn.Module):
         general: the network for factor pairs no specialist covers.
         specialists: ``(temporal, spatial)`` factor pair -> network trained at that pair; a
             temporal factor of None matches every temporal factor at that spatial factor (a
-            time-only specialist at spatial factor 1, say). The first match that supports the
-            temporal factor wins (a network with a ``supports(factor)`` method may decline one).
+            time-only specialist at spatial factor 1, say), a spatial factor of None every
+            spatial factor (:meth:`pick`). The first match that supports the temporal factor
+            wins (a network with a ``supports(factor)`` method may decline one).
     """
 
     def __init__(self, general: nn.Module, specialists: Dict[Tuple[float, float], nn.Module]):
@@ -33,17 +34,25 @@ class SpecialistSet(nn.Module):
         self.mode = general.mode
         self.default_factors = general.default_factors
         self.general = general
-        self.factors = [(None if t is None else float(t), float(s)) for t, s in specialists]
+        self.factors = [(None if t is None else float(t), None if s is None else float(s))
+                        for t, s in specialists]
         self.specialists = nn.ModuleList(specialists.values())
 
     def pick(self, factor: float, hr_size: Tuple[int, int], lr_size: Tuple[int, int]) -> nn.Module:
-        """The specialist whose temporal factor is ``factor`` and whose spatial factor maps
+        """The first specialist whose temporal factor is ``factor``, whose spatial factor maps
         ``hr_size`` to ``lr_size`` and that supports ``factor``; the general network if none
-        does."""
+        does. A specialist for every spatial factor (spatial factor None: a time network with an
+        ``over`` method) serves the sizes it is given as they are, and other sizes over the
+        network this set picks for temporal factor 1 at them."""
         for (t, s), net in zip(self.factors, self.specialists):
-            if (t is None or abs(float(factor) - t) < 1e-6) and \
-                    scaled_size(tuple(hr_size), s) == tuple(lr_size) and \
-                    getattr(net, 'supports', lambda f: True)(float(factor)):
+            if t is not None and abs(float(factor) - t) >= 1e-6 or \
+                    not getattr(net, 'supports', lambda f: True)(float(factor)):
+                continue
+            if s is None and tuple(hr_size) == tuple(lr_size):
+                return net
+            if s is None and abs(float(factor) - 1) >= 1e-6:
+                return net.over(self.pick(1, hr_size, lr_size))
+            if s is not None and scaled_size(tuple(hr_size), s) == tuple(lr_size):
                 return net
         return self.general
 

@@ -154,7 +154,7 @@ def fit_weights(generator: nn.Module, state: Dict[str, torch.Tensor], source: Un
 
 def members(state: Dict[str, torch.Tensor], cfg: Optional[dict]):
     """``(name, config, weights)`` of each network in a file: the one network, or a
-    :class:`SpecialistSet`'s general network and its specialists (``2x4``, ``*x1``)."""
+    :class:`SpecialistSet`'s general network and its specialists (``2x4``, ``*x1``, ``*x*``)."""
     if not cfg or cfg.get('type') != 'SpecialistSet':
         return [('network', cfg, state)]
 
@@ -162,9 +162,8 @@ def members(state: Dict[str, torch.Tensor], cfg: Optional[dict]):
         return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
     found = [('general', cfg.get('general'), part('general.'))]
     for i, item in enumerate(cfg.get('specialists', [])):
-        t, s = item['factors']
-        found.append((f'specialist {"*" if t is None else f"{t:g}"}x{s:g}', item['generator'],
-                      part(f'specialists.{i}.')))
+        t, s = ('*' if f is None else f'{f:g}' for f in item['factors'])
+        found.append((f'specialist {t}x{s}', item['generator'], part(f'specialists.{i}.')))
     return found
 
 
