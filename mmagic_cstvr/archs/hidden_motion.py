@@ -404,6 +404,8 @@ class HiddenMotionOverSpace(nn.Module):
 
     mode = 'steg'
     tileable = False
+    #: The encoder's motion fit (gradient steps) is no graph mmengine's FLOP analyser can trace.
+    traceable = False
 
     def __init__(self, motion: HiddenMotionResampler, spatial: nn.Module):
         super().__init__()

@@ -249,9 +249,10 @@ def model_roundtrip(entry: Dict, *, work: Workload, naive_fps: float) -> Dict:
     naive one, and its FLOPs per HR pixel (the Downsample's spread over the HR pixels it reads)."""
     direct, plugin, roof = entry['direct'], entry['plugin'], entry['roofline']
     hr_pixels = work.hr[0] * work.hr[1]
-    flop = (roof['down']['flops_per_run'] /
-            (direct['down']['frames_per_run'] * float(work.factor) * hr_pixels)
-            + roof['up']['flops_per_run'] / (direct['up']['frames_per_run'] * hr_pixels))
+    flop = None if None in (roof['down']['flops_per_run'], roof['up']['flops_per_run']) else (
+        roof['down']['flops_per_run'] / (direct['down']['frames_per_run'] * float(work.factor)
+                                         * hr_pixels)
+        + roof['up']['flops_per_run'] / (direct['up']['frames_per_run'] * hr_pixels))
     fps = roundtrip_fps(direct['down']['fps'], direct['up']['fps'], work.factor)
     rt = dict(direct=fps, model_to_naive=fps / naive_fps, flop_per_pixel=flop)
     if 'fps' in plugin['down'] and 'fps' in plugin['up']:

@@ -97,14 +97,17 @@ def time_engine(engine, windows, sources, *, warmup: int, runs: int) -> Dict:
     return stats
 
 
-def group_flops(engine, windows, sources) -> float:
+def group_flops(engine, windows, sources) -> Optional[float]:
     """FLOPs (2 x multiply-adds, :func:`~mmagic_cstvr.evaluation.flops.count_macs`) of one
     ``engine.run`` of ``windows``: the network calls only (0 when the network that serves them,
-    a specialist set's member, has no layers to count)."""
+    a specialist set's member, has no layers to count; None when its call cannot be traced,
+    ``traceable = False``)."""
     batch = torch.stack([engine.to_tensor(s) for s in sources])
     positions, step = windows[0].positions, float(engine.time_map.step)
     network = serving_network(engine.generator, engine.direction, step,
                               tuple(batch.shape[-2:]), engine.dst_size)
+    if not getattr(network, 'traceable', True):
+        return None
     return 2.0 * count_macs(network,
                             lambda x: engine.network_call(x, engine.dst_size, positions, step),
                             batch)
@@ -142,6 +145,9 @@ def roofline(engine, windows, sources, *, stats: Dict, peak: Dict) -> Dict:
     """FLOPs of one run of ``windows`` per run and per output pixel, and their rate against the
     device's ``peak`` (:func:`peak_flops`)."""
     flops = group_flops(engine, windows, sources)
+    if flops is None:
+        return dict(flops_per_run=None, flop_per_pixel=None, achieved_gflops=None,
+                    peak_gflops=peak['gflops'], dtype=dtype_name(engine.dtype), fraction=None)
     h, w = engine.dst_size
     achieved = flops / stats['median_s'] / 1e9
     return dict(flops_per_run=flops, flop_per_pixel=flops / (stats['frames_per_run'] * h * w),

@@ -69,6 +69,10 @@ def model_notes(m: Dict, workload: Dict, peak: Dict) -> List[str]:
     """A model's roofline, host memory and precision lines."""
     lines = []
     for direction, r in m['roofline'].items():
+        if r['flops_per_run'] is None:
+            lines.append(f"- {m['label']} roofline {direction}: not counted (the network's call "
+                         f"cannot be traced: its encoder fits motion by gradient steps)")
+            continue
         lines.append(f"- {m['label']} roofline {direction}: {r['flops_per_run'] / 1e9:.2f} GFLOP "
                      f"per run, {r['achieved_gflops']:.2f} GFLOP/s of a measured peak of "
                      f"{r['peak_gflops']:.1f} GFLOP/s ({r['dtype']} "
