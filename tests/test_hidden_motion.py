@@ -188,6 +188,8 @@ def test_a_set_serves_space_time_calls_with_its_time_network_over_its_spatial_on
     assert [w.src_stop - w.src_start for w in ahead.windows][:2] == [11, 11]
     with pytest.raises(ValueError, match='reads whole frames'):
         ClipResampler(model, 'down', 30, 15, 24, (32, 48), src_size=(64, 96), tile=32)
+    with pytest.raises(ValueError, match=r'an over\(\) method\); CSTVRResampler has none'):
+        SpecialistSet(general, {(None, None): at_1x4})
     hr = moving_texture(5, size=(64, 96), speed=(0.5, 2.0))
     with torch.inference_mode():
         out = model(hr, 2, 2)

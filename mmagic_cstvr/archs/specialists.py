@@ -36,6 +36,11 @@ class SpecialistSet(nn.Module):
         self.general = general
         self.factors = [(None if t is None else float(t), None if s is None else float(s))
                         for t, s in specialists]
+        for (_, s), net in specialists.items():
+            if s is None and not hasattr(net, 'over'):
+                raise ValueError(f'a specialist for every spatial factor must resample time over '
+                                 f'another network (an over() method); {type(net).__name__} has '
+                                 f'none')
         self.specialists = nn.ModuleList(specialists.values())
 
     def pick(self, factor: float, hr_size: Tuple[int, int], lr_size: Tuple[int, int]) -> nn.Module:
