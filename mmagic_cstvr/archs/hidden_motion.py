@@ -262,10 +262,12 @@ class HiddenMotionResampler(nn.Module):
         return torch.tensor([flows] * 4 + [self.logit_range]).view(1, -1, 1, 1)
 
     @staticmethod
-    def _pixel_ratio(hr_size, lr_size) -> torch.Tensor:
-        """HR pixels per transmitted pixel as a (1, 5, 1, 1) multiplier of the five numbers."""
+    def _geometry(hr_size, lr_size) -> Tuple[torch.Tensor, Tuple[float, float]]:
+        """HR pixels per transmitted pixel as a (1, 5, 1, 1) multiplier of the five numbers, and
+        the HR pixels (rows, columns) one payload block covers."""
         ry, rx = hr_size[0] / lr_size[0], hr_size[1] / lr_size[1]
-        return torch.tensor([rx, ry, rx, ry, 1.0]).view(1, -1, 1, 1)
+        return (torch.tensor([rx, ry, rx, ry, 1.0]).view(1, -1, 1, 1),
+                (channel.BLOCK * ry, channel.BLOCK * rx))
 
     def source_context(self, step: float) -> int:
         """Source frames a downsample window needs past the ones its LR frames span: up to the
@@ -292,8 +294,8 @@ class HiddenMotionResampler(nn.Module):
         n = hr.shape[2]
         hr = hr.clamp(0, 1)
         rows, cols = channel.payload_grid(size)
-        ratio = self._pixel_ratio(hr.shape[-2:], size).to(hr)
-        block = (channel.BLOCK * float(ratio[0, 1]), channel.BLOCK * float(ratio[0, 0]))
+        ratio, block = self._geometry(hr.shape[-2:], size)
+        ratio = ratio.to(hr)
         scale = self._scale(spatial).to(hr)
         slots = slot_count(k)
         heres, fits = [], []
@@ -355,8 +357,8 @@ class HiddenMotionResampler(nn.Module):
         ones, or ``spatial``'s upsample of them (at temporal factor 1) where given."""
         k = self._factor(1 / float(step))
         self._check_sizes(size, lr.shape[-2:], spatial)
-        ratio = self._pixel_ratio(size, lr.shape[-2:]).to(lr)
-        block = (channel.BLOCK * float(ratio[0, 1]), channel.BLOCK * float(ratio[0, 0]))
+        ratio, block = self._geometry(size, lr.shape[-2:])
+        ratio = ratio.to(lr)
         frames = lr if spatial is None else \
             spatial.upsample(lr, size, list(range(lr.shape[2])), 1).clamp(0, 1)
         lower, upper, _ = temporal_neighbours(positions, lr.shape[2])
