@@ -32,3 +32,9 @@ class BenchmarkError(CstvrError):
 
 class FfmpegError(RuntimeError):
     """ffmpeg is missing, cannot read a file, or failed; the message carries ffmpeg's own words."""
+
+
+class PayloadLostWarning(UserWarning):
+    """Transmitted frames that should carry a hidden payload (the hidden motion) no longer hold it:
+    a lossy or 8-bit YUV encode lay between Downsample and Upsample, or the clip never went
+    through Downsample. Upsample falls back to what it can do without it."""

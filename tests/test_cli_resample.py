@@ -57,6 +57,29 @@ def test_downsample_then_upsample_restores_the_source(assets, tmp_path):
     assert '48x36' in lib.probe(hr2) and lib.count_frames(hr2) == 78
 
 
+def test_hidden_motion_needs_a_lossless_encode_and_both_ends_say_when_it_is_lost(assets,
+                                                                                 tmp_path):
+    from mmagic_cstvr.engine.weights import build_generator, save_weights
+    cfg = dict(type='HiddenMotionResampler', fit_iterations=5)
+    model = save_weights(build_generator(cfg), cfg, tmp_path / 'hm.safetensors')
+    clip = lib.make_clip(tmp_path / 'src.mp4', 9)
+    lost = 'cstvr: warning: these transmitted frames carry hidden motion'
+    unread = 'cstvr: warning: the transmitted frames carry no readable hidden motion'
+    for backend in ('vapoursynth', 'ffmpeg'):
+        lossy, lossless = tmp_path / f'lossy_{backend}.mp4', tmp_path / f'lossless_{backend}.mp4'
+        for out, flags in ((lossy, []), (lossless, ['--lossless'])):
+            res = lib.run_cli(['downsample', clip, out, '--model', model, '--factor', '2',
+                               '--scale', '1', '--backend', backend, '-q', *flags])
+            assert res.returncode == 0, res.stderr
+            assert (lost in res.stderr) == (not flags), res.stderr
+        assert 'yuv444p10le' in lib.probe(lossless) and 'yuv444p(' in lib.probe(lossy)
+        for out in (lossy, lossless):
+            res = lib.run_cli(['upsample', out, tmp_path / f'up_{out.stem}.mp4', '--model', model,
+                               '--backend', backend, '-q'])
+            assert res.returncode == 0, res.stderr
+            assert (unread in res.stderr) == (out is lossy), res.stderr
+
+
 @pytest.mark.parametrize('args,message', [
     (['roundtrip', '{dir}/missing.mp4', '{tmp}/o.mp4'], 'does not exist'),
     (['downsample', '{clip}', '{tmp}/o.mp4', '--factor', 'abc'], 'factor must be a number'),
@@ -64,6 +87,9 @@ def test_downsample_then_upsample_restores_the_source(assets, tmp_path):
     (['downsample', '{clip}', '{tmp}/o.mp4', '--factor', '2', '--fps', '15'], 'not both'),
     (['downsample', '{clip}', '{tmp}/o.mp4', '--size', '12'], 'WxH'),
     (['downsample', '{clip}', '{tmp}/o.xyz'], 'unknown output container'),
+    (['downsample', '{clip}', '{tmp}/o.mp4', '--lossless', '--crf', '4'], 'not both'),
+    (['downsample', '{clip}', '{tmp}/o.mp4', '--lossless', '--codec', 'mpeg4'],
+     '--lossless needs --codec'),
     (['downsample', '{clip}', '{clip}'], 'exists; pass -y'),
     (['upsample', '{clip}', '{tmp}/o.mp4', '--model', '/no/model.safetensors'],
      'neither a shipped model'),

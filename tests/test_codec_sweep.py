@@ -45,8 +45,26 @@ def test_sweep_writes_results_and_quality_falls_with_crf(tmp_path):
     assert picture is not None and picture.shape[0] > 200
 
 
+@pytest.mark.skipif(find_ffmpeg() is None, reason='needs ffmpeg')
+def test_a_lossless_10_bit_444_point_delivers_the_hidden_motion_and_crf_12_does_not(tmp_path):
+    clip = moving_clip(tmp_path / 'clip')
+    out = tmp_path / 'report'
+    assert main(['codec-sweep', '--model', 'naive', 'steg', '--data', str(clip), '--factors',
+                 '2x1', '--codecs', 'libx264:lossless,12', '--pix-fmt', 'yuv444p10le', '--out',
+                 str(out), '--quiet']) == 0
+    report = json.loads((out / 'codec_sweep.json').read_text())
+    assert report['settings']['pix_fmt'] == 'yuv444p10le'
+    rows = {(r['model'], r['quality']): r for r in report['results']}
+    clean, lossless, crf12 = rows[('steg', None)], rows[('steg', 'lossless')], rows[('steg', 12)]
+    assert lossless['lr_psnr'] == float('inf') and crf12['lr_psnr'] < 60
+    assert lossless['psnr_rgb_dropped'] == pytest.approx(clean['psnr_rgb_dropped'], abs=0.05)
+    assert crf12['psnr_rgb_dropped'] < lossless['psnr_rgb_dropped'] - 1
+    assert '| lossless |' in (out / 'codec_sweep.md').read_text()
+
+
 def test_codec_specs():
     assert parse_codec('libx264:18,23') == ('libx264', (18, 23))
+    assert parse_codec('libx264:lossless,4') == ('libx264', ('lossless', 4))
     assert parse_codec('libx265')[0] == 'libx265'
     with pytest.raises(ValueError, match='not supported by the sweep'):
         parse_codec('h264_nvenc:20')

@@ -5,6 +5,8 @@ and refusals."""
 import math
 import subprocess
 import sys
+import warnings
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,10 @@ from mmagic_cstvr.archs.hidden_motion import (HiddenMotionOverSpace, blend_warps
                                               scattered_pixels, slot_count, slot_of)
 from mmagic_cstvr.engine.clip_resampler import ClipResampler
 from mmagic_cstvr.engine.weights import build_generator, load_generator, save_weights
+from mmagic_cstvr.errors import PayloadLostWarning
+from mmagic_cstvr.media.ffmpeg_pipes import keeps_payload
+from mmagic_cstvr.media.lossy_codec import LOSSLESS, decode, encode
+from mmagic_cstvr.media.probe import require_ffmpeg
 from mmagic_cstvr.structures.timeline import TimeMap, training_positions
 from test_lr_grid import moving_texture
 from test_specialists import V3, perturbed
@@ -230,12 +236,46 @@ def test_motion_lost_in_a_lossy_channel_falls_back_to_dis_flow():
     noisy = (lr * 255 + 1.5 * torch.randn(lr.shape, generator=torch.Generator().manual_seed(0)))
     noisy = noisy.round().clamp(0, 255) / 255
     assert not net.read_motion(noisy[:, :, 0], 2)[1].any()
-    out = net.upsample(noisy, (48, 64), [0.5, 1.5], 0.5)
+    with pytest.warns(PayloadLostWarning):
+        out = net.upsample(noisy, (48, 64), [0.5, 1.5], 0.5)
     blend = naive_upsample(noisy, (48, 64), [0.5, 1.5])
     for i, j in enumerate((1, 3)):
         assert psnr(out[:, :, i], hr[:, :, j]) > psnr(blend[:, :, i], hr[:, :, j]) + 3
     ordinary = reference_lr(hr, [0, 2, 4], (48, 64))
     assert not net.read_motion(ordinary[:, :, 0], 2)[1].any()  # a clip that carries nothing
+    with pytest.warns(PayloadLostWarning, match='no readable hidden motion'):
+        net.upsample(ordinary, (48, 64), [0.5], 0.5)
+
+
+def upsample_warnings(net, lr, size, positions, step):
+    """What ``net.upsample`` warns about the payload."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        out = net.upsample(lr, size, positions, step)
+    return out, [w for w in caught if issubclass(w.category, PayloadLostWarning)]
+
+
+@pytest.mark.parametrize('pix_fmt, lossless', [('yuv444p10le', True), ('yuv444p', True),
+                                               ('yuv420p10le', True), ('yuv444p10le', False)])
+def test_the_motion_survives_a_real_x264_encode_exactly_when_keeps_payload_says(
+        tmp_path, pix_fmt, lossless):
+    hr = moving_texture(5, size=(48, 64), speed=(0.0, 2.0))
+    net = HiddenMotionResampler(**FAST).eval()
+    sent = net.downsample(hr, (48, 64), [0, 2, 4], 2)
+    levels = (sent[0].permute(1, 2, 3, 0) * 255).round().to(torch.uint8).numpy()
+    ffmpeg = require_ffmpeg()
+    stream = encode(ffmpeg, levels, fps=Fraction(15), codec='libx264',
+                    quality=LOSSLESS if lossless else 1, matrix='709', path=tmp_path / 'lr.h264',
+                    pix_fmt=pix_fmt)
+    received = torch.from_numpy(np.stack(decode(ffmpeg, stream, '709'))).permute(3, 0, 1, 2)[None]
+    kept = keeps_payload('libx264', pix_fmt, lossless)
+    assert kept == (pix_fmt == 'yuv444p10le' and lossless)
+    assert bool(net.read_motion(received[:, :, 0], 2)[1].all()) == kept
+    assert not kept or torch.equal((received * 255).round(), sent * 255)
+    out, lost = upsample_warnings(net, received, (48, 64), [0.5, 1.5], 0.5)
+    assert bool(lost) != kept
+    if kept:  # the dropped frames are the ones a clean channel gives
+        assert psnr(out, upsample_warnings(net, sent, (48, 64), [0.5, 1.5], 0.5)[0]) > 50
 
 
 def test_downsample_windows_read_ahead_to_the_next_lr_frame():

@@ -141,10 +141,19 @@ def test_exact_time_props_and_restore(core, rgb, assets):
     assert p['_AbsoluteTime'] == pytest.approx(37 / 24)
     assert (p['CSTVR_SrcWidth'], p['CSTVR_SrcHeight'], p['CSTVR_SrcFpsNum'], p['CSTVR_SrcFpsDen'],
             p['CSTVR_SrcNumFrames']) == (64, 48, 30, 1, 47)
+    assert 'CSTVR_LosslessOnly' not in p  # a network's frames: no payload that needs it
     up = core.cstvr.Upsample(lr, model=str(assets['steg']))
     assert (up.num_frames, up.fps, up.width, up.height) == (47, Fraction(30), 64, 48)
     q = up.get_frame(46).props
     assert Fraction(q['CSTVR_TimeNum'], q['CSTVR_TimeDen']) == Fraction(46, 30)
+
+
+def test_frames_that_carry_hidden_motion_say_so(core, rgb, tmp_path):
+    from mmagic_cstvr.engine.weights import build_generator, save_weights
+    cfg = dict(type='HiddenMotionResampler', fit_iterations=2)
+    model = save_weights(build_generator(cfg), cfg, tmp_path / 'hm.safetensors')
+    lr = core.cstvr.Downsample(rgb[:9], model=str(model), factor_num=2, scale=1.0)
+    assert [lr.get_frame(i).props['CSTVR_LosslessOnly'] for i in (0, 4)] == [1, 1]
 
 
 def test_no_drift_over_ten_thousand_frames(core, assets):
@@ -327,8 +336,8 @@ def test_vspipe_downsample_example(assets, args, expect):
     info = lib.vspipe_info(EXAMPLES / 'downsample.vpy',
                            {'in': assets['clip'], 'model': assets['steg'], **args})
     assert {k: info[k] for k in expect} == expect
-    if 'format' not in expect:
-        assert info['format'] == 'YUV444P8'
+    if 'format' not in expect:  # 10 bits: what lossless transport of hidden motion needs
+        assert info['format'] == 'YUV444P10'
 
 
 def test_vspipe_upsample_ntsc_film_to_60(assets):

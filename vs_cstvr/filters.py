@@ -84,6 +84,8 @@ def _build(direction: str, args: Mapping):
         extra = {fr.SRC_WIDTH: clip.width, fr.SRC_HEIGHT: clip.height,
                  fr.SRC_FPS_NUM: src_fps.numerator, fr.SRC_FPS_DEN: src_fps.denominator,
                  fr.SRC_NUM_FRAMES: clip.num_frames}
+        if engine.lossless_transport:
+            extra[fr.LOSSLESS_ONLY] = 1
     else:
         out_sample = 'f16' if (sample == 'f16' and device.type == 'cuda') else 'f32'
         extra = {}

@@ -27,6 +27,10 @@ SRC_FPS_DEN = 'CSTVR_SrcFpsDen'
 SRC_NUM_FRAMES = 'CSTVR_SrcNumFrames'
 SOURCE_PROPS = (SRC_WIDTH, SRC_HEIGHT, SRC_FPS_NUM, SRC_FPS_DEN, SRC_NUM_FRAMES)
 
+#: Set (1) by Downsample on frames that carry a payload only lossless transport keeps (RGB, or
+#: YUV 4:4:4 at 10 bits or more): the steg model's hidden motion.
+LOSSLESS_ONLY = 'CSTVR_LosslessOnly'
+
 #: Scene-change properties (VapourSynth convention, as written by misc.SCDetect).
 SC_PREV = '_SceneChangePrev'
 SC_NEXT = '_SceneChangeNext'

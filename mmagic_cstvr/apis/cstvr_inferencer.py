@@ -21,6 +21,7 @@ is exact. ``result_out_dir`` is the output file (named as mmagic's inferencers n
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
@@ -33,12 +34,12 @@ from ..engine.clip_resampler import ClipResampler
 from ..engine.runtime import check_memory, select_device
 from ..engine.arguments import engine_defaults
 from ..engine.targets import resampler_for, restore_from_tag
-from ..errors import CstvrError, WeightsError
+from ..errors import CstvrError, PayloadLostWarning, WeightsError
 from ..engine.window_stream import resample_stream
 from ..engine.weights import load_generator
 from ..media.ffmpeg_pipes import (ONE_SLICE, EncoderProcess, FrameReader, check_subsampling,
-                                  encode_filter, encoder_defaults, muxer_for, output_args, planar,
-                                  raw_input_args)
+                                  LOSSLESS_PIX_FMT, encode_filter, encoder_defaults, muxer_for,
+                                  output_args, payload_note, planar, raw_input_args)
 from ..media.probe import METADATA_TAG, MediaInfo, describe_source, probe, require_ffmpeg
 from ..structures.colour import FFMPEG_COLORSPACES
 from ..structures.timeline import as_fraction, same_duration
@@ -86,7 +87,8 @@ class CSTVRInferencer(BaseInferencer):
     func_kwargs = dict(
         preprocess=['video', 'direction', 'mode', 'fps', 'factor', 'scale', 'width', 'height',
                     'num_frames', 'matrix'],
-        forward=['result_out_dir', 'codec', 'crf', 'preset', 'pix_fmt', 'ffmpeg_args', 'audio'],
+        forward=['result_out_dir', 'codec', 'crf', 'preset', 'pix_fmt', 'ffmpeg_args', 'audio',
+                 'lossless'],
         visualize=[],
         postprocess=[])
     preprocess_kwargs = set(func_kwargs['preprocess'])
@@ -229,7 +231,8 @@ class CSTVRInferencer(BaseInferencer):
 
     def forward(self, plan: ResamplePlan, result_out_dir: Union[str, Path],
                 codec: str = 'libx264', crf: Optional[int] = None, preset: str = 'medium',
-                pix_fmt: Optional[str] = None, ffmpeg_args: str = '', audio: bool = True) -> Dict:
+                pix_fmt: Optional[str] = None, ffmpeg_args: str = '', audio: bool = True,
+                lossless: bool = False) -> Dict:
         """Decode, resample and encode, window by window, into ``result_out_dir`` (written as
         ``<name>.partial`` and renamed when ffmpeg has finished; an interrupt leaves the partial
         file, a failure removes it).
@@ -238,7 +241,10 @@ class CSTVRInferencer(BaseInferencer):
         a downsample, else 18); ``pix_fmt``: ``yuv444p`` (downsample default), ``yuv420p``
         (otherwise), ``yuv420p10le``, ``yuv444p10le`` or ``gbrp`` (8-bit RGB, lossless with e.g.
         ``ffv1``); ``ffmpeg_args``: more ffmpeg output options, one string; ``audio``: copy the
-        input's audio when the output lasts as long as the input (within a frame).
+        input's audio when the output lasts as long as the input (within a frame); ``lossless``:
+        the codec's lossless mode instead of ``crf`` (``pix_fmt`` default ``yuv444p10le``). A
+        downsample whose frames carry hidden motion, encoded so that it is lost, warns
+        (:class:`~mmagic_cstvr.errors.PayloadLostWarning`).
         """
         out = Path(result_out_dir)
         try:
@@ -247,7 +253,10 @@ class CSTVRInferencer(BaseInferencer):
             raise CstvrError(str(err)) from None
         defaults = encoder_defaults('down' if plan.direction == 'down' else 'up')
         crf = defaults['crf'] if crf is None else crf
-        pix_fmt = pix_fmt or defaults['pix_fmt']
+        pix_fmt = pix_fmt or (LOSSLESS_PIX_FMT if lossless else defaults['pix_fmt'])
+        note = payload_note(codec, pix_fmt, crf, lossless, ffmpeg_args)
+        if plan.direction == 'down' and plan.stages[0][0].lossless_transport and note:
+            warnings.warn(note, PayloadLostWarning, stacklevel=2)
         try:
             vf = encode_filter(pix_fmt, plan.matrix)
         except ValueError as err:
@@ -263,12 +272,16 @@ class CSTVRInferencer(BaseInferencer):
         copy_audio = audio and info.has_audio and fits
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + '.partial')
+        try:
+            encoder_args = output_args(codec=codec, pix_fmt=pix_fmt, crf=crf, preset=preset,
+                                       matrix=plan.matrix, muxer=muxer, partial=partial,
+                                       audio_from=info.path if copy_audio else None,
+                                       metadata=plan.metadata, extra=ffmpeg_args, vf=vf,
+                                       lossless=lossless)
+        except ValueError as err:
+            raise CstvrError(str(err)) from None
         cmd = [plan.ffmpeg, '-hide_banner', '-nostdin', '-loglevel', 'error', '-y', *ONE_SLICE,
-               *raw_input_args(w, h, fps, plan.stages[-1][1]),
-               *output_args(codec=codec, pix_fmt=pix_fmt, crf=crf, preset=preset,
-                            matrix=plan.matrix, muxer=muxer, partial=partial,
-                            audio_from=info.path if copy_audio else None,
-                            metadata=plan.metadata, extra=ffmpeg_args, vf=vf)]
+               *raw_input_args(w, h, fps, plan.stages[-1][1]), *encoder_args]
         self._run(plan, EncoderProcess(cmd, partial, out))
         return {'output': str(out), 'num_frames': n_out, 'fps': fps, 'width': w, 'height': h,
                 'pix_fmt': pix_fmt, 'audio_copied': copy_audio, 'same_duration': fits,

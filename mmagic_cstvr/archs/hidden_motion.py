@@ -27,6 +27,7 @@ that network, the motion is fitted at HR size against its upscaled kept frames, 
 from __future__ import annotations
 
 import math
+import warnings
 from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
@@ -34,6 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import dither_steganography as channel
+from ..errors import PayloadLostWarning
 from ..structures.lattice import scaled_size
 from ..structures.timeline import training_positions
 from .classical import nearest_frames, reference_lr, temporal_neighbours
@@ -41,6 +43,12 @@ from .motion import DIS_PRESETS, flow_between, pixel_grid, sample_at
 
 #: Share of a transmitted frame's blocks that must read back as written for its motion to be used.
 TRUSTED_SHARE = 0.9
+
+#: What Upsample says when a transmitted frame's motion does not read back.
+MOTION_LOST = ('the transmitted frames carry no readable hidden motion, so their dropped frames '
+               'come from DIS-flow interpolation: the clip went through a lossy or 8-bit YUV '
+               'encode after Downsample (only lossless RGB, or lossless YUV 4:4:4 at 10 bits or '
+               'more, keeps it: cstvr downsample --lossless), or never went through Downsample')
 
 
 class _Fit(NamedTuple):
@@ -210,6 +218,9 @@ class HiddenMotionResampler(nn.Module):
     mode = 'steg'
     #: The payload grid is the whole frame's: spatial tiles would misplace it.
     tileable = False
+    #: The transmitted frames carry a payload that only lossless transport keeps (RGB, or YUV
+    #: 4:4:4 at 10 bits or more: 8-bit YUV rounding alone moves the digits too far).
+    lossless_transport = True
 
     def __init__(self, default_factors: Tuple[float, float] = (2, 1), fit_iterations: int = 25,
                  fit_lr: float = 1.0, fit_stride: int = 1, dis_preset: str = 'fine',
@@ -376,6 +387,8 @@ class HiddenMotionResampler(nn.Module):
             slot = slot_of(offset, k)
             dense = dense_field(motion[:, slot] * ratio, size, block=block)
             if not reliable[:, slot].all():
+                if not reliable.any():
+                    warnings.warn(MOTION_LOST, PayloadLostWarning, stacklevel=2)
                 keep = dense_field(reliable[:, slot, None].to(dense), size, 'nearest', block) > 0.5
                 dense = torch.where(keep, dense, flow_motion(a, b, offset))
             out.append(blend_warps(a, b, dense))
@@ -406,6 +419,7 @@ class HiddenMotionOverSpace(nn.Module):
 
     mode = 'steg'
     tileable = False
+    lossless_transport = True
     #: The encoder's motion fit (gradient steps) is no graph mmengine's FLOP analyser can trace.
     traceable = False
 

@@ -23,8 +23,10 @@ import importlib
 import platform
 import subprocess
 import sys
+import warnings
 
 from .. import __version__
+from ..errors import PayloadLostWarning
 from ..media.probe import find_ffmpeg
 
 
@@ -113,7 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    """cstvr's own warnings as one line, ``cstvr: warning: ...``; others as Python prints them."""
+    if issubclass(category, PayloadLostWarning):
+        return f"cstvr: warning: {message}\n"
+    return _python_format(message, category, filename, lineno, line)
+
+
+_python_format = warnings.formatwarning
+
+
 def main(argv: list[str] | None = None) -> int:
+    warnings.formatwarning = _format_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import warnings
 from pathlib import Path
 from typing import Dict, List
 
@@ -29,9 +30,10 @@ from vs_cstvr.pipeline import filter_kwargs, for_output, open_rgb
 
 from ..engine.arguments import BY_NAME, DOWN, ENGINE, UP, Argument, options as spec_options
 from ..engine.targets import restore_from_tag
-from ..errors import CstvrError, FfmpegError, OptionError, UsageError
-from ..media.ffmpeg_pipes import (RGB_PIX_FMTS, EncoderProcess, encoder_defaults, muxer_for,
-                                  output_args)
+from ..errors import CstvrError, FfmpegError, OptionError, PayloadLostWarning, UsageError
+from ..media.ffmpeg_pipes import (LOSSLESS_OPTIONS, LOSSLESS_PIX_FMT, RGB_PIX_FMTS,
+                                  EncoderProcess, encoder_defaults, muxer_for, output_args,
+                                  payload_note)
 from ..media.probe import (DAMAGED_HINT, METADATA_TAG, describe_source, read_source_metadata,
                            require_ffmpeg)
 from ..structures.lattice import parse_size
@@ -67,6 +69,11 @@ def add_parsers(sub) -> None:
         e.add_argument('--codec', default='libx264', help='ffmpeg video encoder (libx264)')
         e.add_argument('--crf', type=int, help='x264/x265 CRF (default: 12 downsample, 18 '
                                                'otherwise)')
+        e.add_argument('--lossless', action='store_true',
+                       help=f'lossless encode (x264 QP 0, x265 lossless=1, or ffv1) at '
+                            f'{LOSSLESS_PIX_FMT} unless --pix-fmt says otherwise: the steg '
+                            f'model\'s hidden motion (every factor pair but 2x/4x) survives only '
+                            f'this, or lossless RGB')
         e.add_argument('--preset', default='medium', help='x264/x265 preset (medium)')
         e.add_argument('--pix-fmt', choices=sorted(PIX_FMTS) + list(RGB_PIX_FMTS),
                        help='output pixel format (default: yuv444p downsample, yuv420p otherwise;'
@@ -179,6 +186,11 @@ def _run(name: str, args: argparse.Namespace) -> int:
         raise UsageError(f'{out} exists; pass -y to overwrite it')
     if args.size and args.scale:
         raise UsageError('give either --scale or --size, not both')
+    if args.lossless and args.crf is not None:
+        raise UsageError('give either --lossless or --crf, not both')
+    if args.lossless and args.codec not in LOSSLESS_OPTIONS:
+        raise UsageError(f'--lossless needs --codec {", ".join(LOSSLESS_OPTIONS)}; got '
+                         f'{args.codec}')
     try:
         ffmpeg = require_ffmpeg()
     except FfmpegError as err:
@@ -222,11 +234,14 @@ def _run(name: str, args: argparse.Namespace) -> int:
         return EXIT_USAGE if isinstance(original_error(err), CstvrError) else EXIT_FAILURE
 
     defaults = encoder_defaults('down' if name == 'downsample' else 'up')
-    pix_fmt = args.pix_fmt or defaults['pix_fmt']
+    pix_fmt = args.pix_fmt or (LOSSLESS_PIX_FMT if args.lossless else defaults['pix_fmt'])
+    crf = None if args.lossless else args.crf if args.crf is not None else defaults['crf']
     try:
         final = for_output(result, PIX_FMTS[pix_fmt], matrix)
     except OptionError as err:
         raise UsageError(f'{err} (--pix-fmt, --size)') from None
+    if name == 'downsample':
+        _warn_if_payload_lost(result, args.codec, pix_fmt, crf, args.lossless, args.ffmpeg_args)
     audio = (not args.no_audio) and same_duration(clip.num_frames, clip.fps, final.num_frames,
                                                   final.fps)
     if not args.no_audio and not audio:
@@ -234,11 +249,10 @@ def _run(name: str, args: argparse.Namespace) -> int:
     partial = out.with_name(out.name + '.partial')
     cmd = [ffmpeg, '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
            '-f', 'yuv4mpegpipe', '-i', 'pipe:0',
-           *output_args(codec=args.codec, pix_fmt=pix_fmt,
-                        crf=args.crf if args.crf is not None else defaults['crf'],
-                        preset=args.preset, matrix=matrix, muxer=muxer, partial=partial,
+           *output_args(codec=args.codec, pix_fmt=pix_fmt, crf=crf, preset=args.preset,
+                        matrix=matrix, muxer=muxer, partial=partial,
                         audio_from=src if audio else None, metadata=metadata,
-                        extra=args.ffmpeg_args)]
+                        extra=args.ffmpeg_args, lossless=args.lossless)]
     return encode(name, final, cmd, partial, out, args.quiet)
 
 
@@ -261,7 +275,8 @@ def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object]) -> i
             fps=_ratio(kw, 'fps'), factor=_ratio(kw, 'factor'), scale=kw.get('scale'),
             width=kw.get('width'), height=kw.get('height'), num_frames=kw.get('num_frames'),
             matrix=args.matrix, codec=args.codec, crf=args.crf, preset=args.preset,
-            pix_fmt=args.pix_fmt, ffmpeg_args=args.ffmpeg_args, audio=not args.no_audio)
+            pix_fmt=args.pix_fmt, ffmpeg_args=args.ffmpeg_args, audio=not args.no_audio,
+            lossless=args.lossless)
     except CstvrError as err:
         raise UsageError(str(err)) from None
     except FfmpegError as err:
@@ -282,6 +297,15 @@ def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object]) -> i
 def _ratio(kw: Dict[str, object], name: str):
     num = kw.get(f'{name}_num')
     return None if num is None else f'{num}/{kw.get(f"{name}_den", 1)}'
+
+
+def _warn_if_payload_lost(lr, codec: str, pix_fmt: str, crf, lossless: bool, extra: str) -> None:
+    """Warn when the Downsample clip ``lr`` carries hidden motion (its frames say so) and this
+    encode would drop it. Frame 0 is computed now; the encode takes it from the filter's cache."""
+    from vs_cstvr.frames import LOSSLESS_ONLY
+    note = payload_note(codec, pix_fmt, crf, lossless, extra)
+    if note and lr.get_frame(0).props.get(LOSSLESS_ONLY, 0):
+        warnings.warn(note, PayloadLostWarning, stacklevel=2)
 
 
 def _audio_note(name: str) -> None:

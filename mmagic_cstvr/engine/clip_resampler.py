@@ -100,6 +100,9 @@ class ClipResampler:
             per_lr = Fraction(1) if direction == 'down' else 1 / self.time_map.step
             window = max(1, int(LR_FRAMES_PER_WINDOW * per_lr))
         net = serving_network(generator, direction, self.time_map.step, src_size, self.dst_size)
+        #: Whether the transmitted frames carry a payload only lossless transport keeps (the
+        #: serving network's ``lossless_transport``).
+        self.lossless_transport = bool(getattr(net, 'lossless_transport', False))
         context = 0
         if direction == 'down' and hasattr(net, 'source_context'):
             context = int(net.source_context(float(self.time_map.step)))

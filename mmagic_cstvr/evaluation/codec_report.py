@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict
 
-from ..media.lossy_codec import PIX_FMT, quality_label
+from ..media.lossy_codec import LOSSLESS, PIX_FMT, quality_label
 from .codec_sweep import CLEAN, rd_curve
 
 
@@ -39,9 +39,9 @@ def markdown(report: Dict) -> str:
 
 
 def plot(report: Dict, path: Path) -> None:
-    """Rate-distortion curves: one panel per (dataset, factors), one curve per model and codec;
-    the clean 8-bit round trip of each model as a dotted line (its protocol mean: a classical
-    method's exact key frames left out)."""
+    """Rate-distortion curves: one panel per (dataset, factors), one curve per model and codec,
+    each lossless point a star; the clean 8-bit round trip of each model as a dotted line (its
+    protocol mean: a classical method's exact key frames left out)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -60,6 +60,12 @@ def plot(report: Dict, path: Path) -> None:
                 if pts:
                     ax.plot(*zip(*pts), marker=markers[codec], linestyle=styles[codec],
                             color=colours[model], label=f'{model}, {codec}')
+                for r in results:
+                    if (r['model'], r['dataset'], r['factors'], r['codec'], r['quality']) == \
+                            (model, dataset, factors, codec, LOSSLESS):
+                        ax.plot(r['kbps'], r['psnr_rgb'], marker='*', markersize=11,
+                                color=colours[model], linestyle='none',
+                                label=f'{model}, {codec} lossless')
             clean = [r['psnr_rgb'] for r in results if (r['model'], r['dataset'], r['factors'],
                      r['codec']) == (model, dataset, factors, CLEAN)]
             if clean:
@@ -70,7 +76,8 @@ def plot(report: Dict, path: Path) -> None:
         for axis_formatter in (ax.xaxis.set_major_formatter, ax.xaxis.set_minor_formatter):
             axis_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f'{v:g}'))
         ax.set(xlabel='LR bitrate (kbit/s)', ylabel='RGB PSNR of the round trip (dB)',
-               title=f'{dataset}, {factors} (time x space), {PIX_FMT}')
+               title=f'{dataset}, {factors} (time x space), '
+                     f'{report["settings"].get("pix_fmt", PIX_FMT)}')
         ax.grid(alpha=0.3, which='both')
         ax.legend(fontsize=7)
     fig.tight_layout()

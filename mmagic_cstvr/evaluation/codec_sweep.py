@@ -2,8 +2,8 @@
 
 Each clip goes through the engine the plugin and the inferencer use (:class:`ClipResampler`,
 whole clips in windows): Downsample -> the 8-bit LR clip -> ffmpeg encodes it
-(:mod:`mmagic_cstvr.media.lossy_codec`) at each point of a codec's quality ladder (CRF, or ``-q:v``
-for mpeg4) -> ffmpeg decodes it -> Upsample -> RGB and BT.601 Y PSNR against the HR frames (every
+(:mod:`mmagic_cstvr.media.lossy_codec`, ``yuv420p`` unless told otherwise) at each point of a
+codec's quality ladder (CRF, or ``-q:v`` for mpeg4, or the codec's lossless mode) -> ffmpeg decodes it -> Upsample -> RGB and BT.601 Y PSNR against the HR frames (every
 frame; :mod:`.metrics`, means as :func:`summarise`). The bitrate is the encoded elementary
 stream's size (headers included) over the LR clip's duration, in kbit/s; frame folders have no
 frame rate, ``fps`` (30) stands in.
@@ -25,7 +25,8 @@ import numpy as np
 from ..engine.clip_resampler import ClipResampler
 from ..engine.weights import load_resampler
 from ..engine.window_stream import resample_stream
-from ..media.lossy_codec import ENCODERS, PIX_FMT, check_encoders, decode, encode
+from ..media.lossy_codec import (ENCODERS, LOSSLESS, PIX_FMT, Quality, check_encoders, decode,
+                                 encode)
 from ..media.probe import require_ffmpeg
 from ..media.readers import expand_sources, read_source
 from ..structures.colour import default_matrix, rgb_to_y, to_sample_type
@@ -41,8 +42,9 @@ LADDERS = {'libx264': (0, 12, 18, 23, 28), 'libx265': (12, 18, 23, 28, 33)}
 CLEAN = 'clean 8-bit'
 
 
-def parse_codec(text: str) -> Tuple[str, Tuple[int, ...]]:
-    """``'libx264:18,23,28'`` -> ('libx264', (18, 23, 28)); ``'libx265'`` -> its default ladder."""
+def parse_codec(text: str) -> Tuple[str, Tuple[Quality, ...]]:
+    """``'libx264:18,23,28'`` -> ('libx264', (18, 23, 28)); ``'libx265'`` -> its default ladder;
+    ``'libx264:lossless,4'`` -> ('libx264', ('lossless', 4)), the codec's lossless mode first."""
     name, _, values = text.partition(':')
     if name not in ENCODERS:
         raise ValueError(f'codec {name!r} is not supported by the sweep; choose one of '
@@ -52,9 +54,10 @@ def parse_codec(text: str) -> Tuple[str, Tuple[int, ...]]:
             raise ValueError(f'give {name} a quality ladder, e.g. {name}:2,5,10')
         return name, LADDERS[name]
     try:
-        return name, tuple(int(v) for v in values.split(','))
+        return name, tuple(v if v == LOSSLESS else int(v) for v in values.split(','))
     except ValueError:
-        raise ValueError(f'a quality ladder is integers, e.g. {name}:18,23,28; got {text!r}') from None
+        raise ValueError(f'a quality ladder is integers or {LOSSLESS}, e.g. {name}:18,23,28; got '
+                         f'{text!r}') from None
 
 
 def score(hr: np.ndarray, out: Sequence[np.ndarray], factor: float) -> Dict[str, list]:
@@ -69,11 +72,11 @@ def score(hr: np.ndarray, out: Sequence[np.ndarray], factor: float) -> Dict[str,
 
 
 def clip_points(generator, hr: np.ndarray, *, fps: Fraction, factor: float, scale: float,
-                ladder: Sequence[Tuple[str, Optional[int]]], ffmpeg: str, workdir: Path,
-                progress=None) -> List[Dict]:
+                ladder: Sequence[Tuple[str, Optional[Quality]]], ffmpeg: str, workdir: Path,
+                pix_fmt: str = PIX_FMT, progress=None) -> List[Dict]:
     """One clip (T, H, W, 3) uint8 at one factor pair through every ``(codec, quality)`` of
-    ``ladder`` (``(CLEAN, None)``: no codec). Returns per point its bits, LR duration, the
-    decoded LR's PSNR against the LR sent, and the per-frame scores."""
+    ``ladder`` (``(CLEAN, None)``: no codec), encoded in ``pix_fmt``. Returns per point its bits,
+    LR duration, the decoded LR's PSNR against the LR sent, and the per-frame scores."""
     n, h, w = hr.shape[:3]
     lr_fps = fps / as_fraction(factor, 'temporal factor')
     down = ClipResampler(generator, 'down', fps, lr_fps, n, scaled_size((h, w), scale),
@@ -86,7 +89,8 @@ def clip_points(generator, hr: np.ndarray, *, fps: Fraction, factor: float, scal
             received, bits, lr_db = list(lr), None, [float('inf')] * len(lr)
         else:
             stream = encode(ffmpeg, lr, fps=lr_fps, codec=codec, quality=quality, matrix=matrix,
-                            path=workdir / f'lr_{codec}_{quality}.{ENCODERS[codec][0]}')
+                            path=workdir / f'lr_{codec}_{quality}.{ENCODERS[codec][0]}',
+                            pix_fmt=pix_fmt)
             bits = stream.stat().st_size * 8
             received = decode(ffmpeg, stream, matrix)  # float RGB, as Upsample gets it
             stream.unlink()
@@ -103,11 +107,12 @@ def clip_points(generator, hr: np.ndarray, *, fps: Fraction, factor: float, scal
 
 
 def sweep(models: Sequence[str], sources: Sequence[str], *,
-          factors: Sequence[Tuple[float, float]], codecs: Sequence[Tuple[str, Sequence[int]]],
-          config: Optional[str] = None,
+          factors: Sequence[Tuple[float, float]],
+          codecs: Sequence[Tuple[str, Sequence[Quality]]], config: Optional[str] = None,
           fps: Fraction = Fraction(30), max_frames: Optional[int] = None, clean: bool = True,
-          device='cpu', progress: bool = True) -> Dict:
-    """Every model on every dataset at every factor pair and ladder point; see the module doc.
+          pix_fmt: str = PIX_FMT, device='cpu', progress: bool = True) -> Dict:
+    """Every model on every dataset at every factor pair and ladder point, the LR encoded in
+    ``pix_fmt``; see the module doc.
 
     Returns ``{'settings', 'results': [{model, dataset, factors, codec, quality, kbps,
     psnr_rgb, psnr_y, psnr_rgb_dropped, lr_psnr, frames}], 'bd': [...]}``.
@@ -132,7 +137,8 @@ def sweep(models: Sequence[str], sources: Sequence[str], *,
                         bar.set_postfix_str(f'{Path(model).stem} {dataset}/{path.stem} {t:g}x{s:g}')
                         for p in clip_points(generator, hr, fps=clip_fps or fps, factor=t,
                                              scale=s, ladder=ladder, ffmpeg=ffmpeg,
-                                             workdir=Path(tmp), progress=bar):
+                                             workdir=Path(tmp), pix_fmt=pix_fmt,
+                                             progress=bar):
                             per.setdefault((f'{t:g}x{s:g}', p['codec'], p['quality']), []).append(p)
                 for (key, codec, quality), points in per.items():
                     summary = summarise({str(i): p['scores'] for i, p in enumerate(points)})['all']
@@ -147,16 +153,18 @@ def sweep(models: Sequence[str], sources: Sequence[str], *,
                         lr_psnr=float(np.mean(lr_db[np.isfinite(lr_db)])) if np.isfinite(lr_db).any()
                         else float('inf')))
     settings = dict(models=list(models), sources=[str(s) for s in sources],
-                    factors=[f'{t:g}x{s:g}' for t, s in factors], pix_fmt=PIX_FMT,
+                    factors=[f'{t:g}x{s:g}' for t, s in factors], pix_fmt=pix_fmt,
                     codecs={c: list(q) for c, q in codecs}, fps_for_frame_folders=str(fps),
                     max_frames=max_frames)
     return dict(settings=settings, results=results, bd=equal_bitrate(results))
 
 
 def rd_curve(results: List[Dict], model: str, dataset: str, factors: str, codec: str):
-    """The (kbit/s, RGB PSNR) points of ``model`` on ``dataset`` at ``factors`` with ``codec``."""
+    """The (kbit/s, RGB PSNR) points of ``model`` on ``dataset`` at ``factors`` with ``codec``,
+    lossless points left out: there a classical method's key frames are exact, which the
+    protocol mean leaves out, so its PSNR is not on the same curve."""
     return [(r['kbps'], r['psnr_rgb']) for r in results if (r['model'], r['dataset'], r['factors'],
-            r['codec']) == (model, dataset, factors, codec)]
+            r['codec']) == (model, dataset, factors, codec) and r['quality'] != LOSSLESS]
 
 
 def equal_bitrate(results: List[Dict], anchor: str = 'naive') -> List[Dict]:

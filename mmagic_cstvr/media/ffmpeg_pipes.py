@@ -57,6 +57,39 @@ def encoder_defaults(direction: str) -> Dict[str, object]:
     return {'crf': 18, 'pix_fmt': 'yuv420p'}
 
 
+#: Encoders that are lossless whatever their settings.
+LOSSLESS_CODECS = ('ffv1', 'utvideo', 'huffyuv', 'ffvhuff')
+#: Encoders ``lossless=True`` knows how to make lossless, and the options that do it.
+LOSSLESS_OPTIONS = {'libx264': ['-qp', '0'], 'libx265': ['-x265-params', 'lossless=1'],
+                    **{codec: [] for codec in LOSSLESS_CODECS}}
+#: The ``--lossless`` encode: x264 at QP 0 (mp4 and mkv hold it), YUV 4:4:4 at 10 bits.
+LOSSLESS_PIX_FMT = 'yuv444p10le'
+
+
+def keeps_payload(codec: str, pix_fmt: str, lossless: bool = False, extra: str = '') -> bool:
+    """Whether an encode keeps the hidden payload of transmitted frames: a lossless encode
+    (``lossless``, a lossless codec, or QP 0 / ``lossless=1`` in ``extra``) of RGB or of YUV 4:4:4
+    at 10 bits or more. 8-bit YUV is not enough: the RGB -> YUV rounding alone moves the digits."""
+    exact = lossless or codec in LOSSLESS_CODECS or '-qp 0' in ' '.join(shlex.split(extra)) \
+        or 'lossless=1' in extra
+    return exact and pix_fmt.startswith(('gbrp', 'yuv444p10'))
+
+
+def payload_note(codec: str, pix_fmt: str, crf: Optional[int], lossless: bool = False,
+                 extra: str = '') -> Optional[str]:
+    """What to tell the user who encodes transmitted frames that carry a hidden payload this way,
+    or None when the encode keeps it."""
+    if keeps_payload(codec, pix_fmt, lossless, extra):
+        return None
+    how = f'{codec}' + (f' CRF {crf}' if crf is not None and codec in ('libx264', 'libx265')
+                        else '') + f', {pix_fmt}'
+    return (f'these transmitted frames carry hidden motion (the steg model writes it at every '
+            f'factor pair but 2x/4x), which only a lossless encode of RGB or of YUV 4:4:4 at 10 '
+            f'bits or more keeps (--lossless: x264 QP 0, {LOSSLESS_PIX_FMT}); this encode '
+            f'({how}) drops it, and Upsample will make the dropped frames by DIS-flow '
+            f'interpolation instead')
+
+
 def check_subsampling(pix_fmt: str, width: int, height: int) -> None:
     """``ValueError`` naming the fix if a 4:2:0 ``pix_fmt`` cannot hold a ``width`` x ``height``
     frame (4:2:0 halves the chroma planes, so both sides must be even)."""
@@ -91,9 +124,10 @@ def encode_filter(pix_fmt: str, matrix: str) -> str:
 def output_args(*, codec: str, pix_fmt: str, crf: Optional[int], preset: str, matrix: str,
                 muxer: str, partial: Path, audio_from: Optional[Path] = None,
                 metadata: Optional[Dict[str, str]] = None, extra: str = '',
-                vf: Optional[str] = None) -> List[str]:
+                vf: Optional[str] = None, lossless: bool = False) -> List[str]:
     """ffmpeg arguments after the video input (``-i pipe:0``): audio copied from ``audio_from``,
-    the video filter ``vf``, the encoder and its settings, colour tags, metadata, ``extra``
+    the video filter ``vf``, the encoder and its settings (``lossless``: the codec's lossless
+    mode, :data:`LOSSLESS_OPTIONS`, instead of ``crf``), colour tags, metadata, ``extra``
     options, the output."""
     args: List[str] = []
     if audio_from is not None:
@@ -101,7 +135,13 @@ def output_args(*, codec: str, pix_fmt: str, crf: Optional[int], preset: str, ma
     if vf is not None:
         args += ['-vf', vf]
     args += ['-c:v', codec, '-pix_fmt', pix_fmt]
-    if codec in ('libx264', 'libx265') and crf is not None:
+    if lossless:
+        if codec not in LOSSLESS_OPTIONS:
+            raise ValueError(f'a lossless encode needs one of {", ".join(LOSSLESS_OPTIONS)}, got '
+                             f'{codec!r}')
+        args += LOSSLESS_OPTIONS[codec]
+        args += ['-preset', preset] if codec in ('libx264', 'libx265') else []
+    elif codec in ('libx264', 'libx265') and crf is not None:
         args += ['-crf', str(crf), '-preset', preset]
     if matrix in FFMPEG_COLORSPACES and not pix_fmt.startswith('gbr'):
         args += ['-colorspace', FFMPEG_COLORSPACES[matrix]]
