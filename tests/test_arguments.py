@@ -71,12 +71,12 @@ def _flags(command: str):
 
 @pytest.mark.parametrize('command', ['downsample', 'upsample', 'roundtrip'])
 def test_cli_flags_follow_the_spec(command):
-    from mmagic_cstvr.cli.resample import COMMAND_FILTERS, ROUNDTRIP_SETS, SIZE_HELP, flag_help
+    from mmagic_cstvr.cli.resample import COMMAND_FILTERS, COMMAND_SETS, SIZE_HELP, flag_help
     flags = _flags(command)
     expected = {}
     for filter_name in COMMAND_FILTERS[command]:
         for option, targets in spec.options(filter_name).items():
-            if command != 'roundtrip' or option not in ROUNDTRIP_SETS:
+            if option not in COMMAND_SETS[command]:
                 expected[option] = targets[0]
     for option, arg in expected.items():
         if option in ('width', 'height'):
@@ -91,6 +91,7 @@ def test_cli_flags_follow_the_spec(command):
         assert not {'--mode', '--num-frames'} & set(flags)
     if command == 'downsample':
         assert not {'--mode', '--num-frames', '--bf16'} & set(flags)
+    assert '--hide-motion' not in flags  # the encode decides: only a lossless one keeps it
 
 
 #: Inferencer keywords named differently from the text option (the constructor's).

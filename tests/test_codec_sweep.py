@@ -59,7 +59,11 @@ def test_a_lossless_10_bit_444_point_delivers_the_hidden_motion_and_crf_12_does_
     assert lossless['lr_psnr'] == float('inf') and crf12['lr_psnr'] < 60
     assert lossless['psnr_rgb_dropped'] == pytest.approx(clean['psnr_rgb_dropped'], abs=0.05)
     assert crf12['psnr_rgb_dropped'] < lossless['psnr_rgb_dropped'] - 1
-    assert '| lossless |' in (out / 'codec_sweep.md').read_text()
+    # written where the encode keeps it (as cstvr downsample does); naive writes none
+    assert [clean['hidden_motion'], lossless['hidden_motion'], crf12['hidden_motion']] == \
+        [True, True, False]
+    assert rows[('naive', 12)]['hidden_motion'] is None
+    assert '| lossless | steg | written |' in (out / 'codec_sweep.md').read_text()
 
 
 def test_codec_specs():

@@ -247,6 +247,28 @@ def test_motion_lost_in_a_lossy_channel_falls_back_to_dis_flow():
         net.upsample(ordinary, (48, 64), [0.5], 0.5)
 
 
+def test_told_not_to_hide_motion_it_sends_the_frame_dropped_clip_or_the_spatial_networks_lr():
+    hr = moving_texture(5, size=(48, 64), speed=(0.0, 2.0))
+    net = HiddenMotionResampler(**FAST).eval()
+    plain = net.downsample(hr, (48, 64), [0, 2, 4], 2, hide_motion=False)
+    assert torch.equal(plain, (hr[:, :, [0, 2, 4]] * 255).round() / 255)
+    assert not net.read_motion(plain[:, :, 0], 2)[1].any()
+    spatial = NaiveResampler()
+    over = net.over(spatial).downsample(hr, (24, 32), [0, 2, 4], 2, hide_motion=False)
+    assert torch.equal(over, (spatial.downsample(hr[:, :, [0, 2, 4]], (24, 32), [0, 1, 2], 1)
+                              * 255).round() / 255)
+    general = perturbed(V3, 0)
+    set_ = SpecialistSet(general, {(None, None): net})
+    engine = ClipResampler(set_, 'down', 30, 15, 5, (48, 64), src_size=(48, 64),
+                           hide_motion=False)
+    assert engine.hides_motion is False
+    assert ClipResampler(set_, 'down', 30, 15, 5, (48, 64), src_size=(48, 64)).hides_motion
+    assert ClipResampler(general, 'down', 30, 15, 5, (24, 32), src_size=(48, 64)).hides_motion \
+        is None
+    with torch.inference_mode():
+        assert torch.equal(engine.network_call(hr, (48, 64), (0, 2, 4), 2), plain)
+
+
 def upsample_warnings(net, lr, size, positions, step):
     """What ``net.upsample`` warns about the payload."""
     with warnings.catch_warnings(record=True) as caught:

@@ -141,19 +141,26 @@ def test_exact_time_props_and_restore(core, rgb, assets):
     assert p['_AbsoluteTime'] == pytest.approx(37 / 24)
     assert (p['CSTVR_SrcWidth'], p['CSTVR_SrcHeight'], p['CSTVR_SrcFpsNum'], p['CSTVR_SrcFpsDen'],
             p['CSTVR_SrcNumFrames']) == (64, 48, 30, 1, 47)
-    assert 'CSTVR_LosslessOnly' not in p  # a network's frames: no payload that needs it
+    assert 'CSTVR_HiddenMotion' not in p  # a learned network's frames
     up = core.cstvr.Upsample(lr, model=str(assets['steg']))
     assert (up.num_frames, up.fps, up.width, up.height) == (47, Fraction(30), 64, 48)
     q = up.get_frame(46).props
     assert Fraction(q['CSTVR_TimeNum'], q['CSTVR_TimeDen']) == Fraction(46, 30)
 
 
-def test_frames_that_carry_hidden_motion_say_so(core, rgb, tmp_path):
+def test_hidden_motion_is_written_unless_told_not_to_and_the_frames_say_which(core, rgb,
+                                                                             tmp_path):
     from mmagic_cstvr.engine.weights import build_generator, save_weights
     cfg = dict(type='HiddenMotionResampler', fit_iterations=2)
     model = save_weights(build_generator(cfg), cfg, tmp_path / 'hm.safetensors')
-    lr = core.cstvr.Downsample(rgb[:9], model=str(model), factor_num=2, scale=1.0)
-    assert [lr.get_frame(i).props['CSTVR_LosslessOnly'] for i in (0, 4)] == [1, 1]
+    src = rgb[:9]
+    hidden = core.cstvr.Downsample(src, model=str(model), factor_num=2, scale=1.0)
+    plain = core.cstvr.Downsample(src, model=str(model), factor_num=2, scale=1.0, hide_motion=0)
+    assert [hidden.get_frame(i).props['CSTVR_HiddenMotion'] for i in (0, 4)] == [1, 1]
+    assert [plain.get_frame(i).props['CSTVR_HiddenMotion'] for i in (0, 4)] == [0, 0]
+    dropped = np.clip(np.round(stack(frames_of(src[::2])) * 255), 0, 255)  # 8-bit, in range
+    assert np.array_equal(stack(frames_of(plain)), dropped)
+    assert not np.array_equal(stack(frames_of(hidden)), dropped)
 
 
 def test_no_drift_over_ten_thousand_frames(core, assets):

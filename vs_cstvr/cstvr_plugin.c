@@ -221,7 +221,7 @@ VS_EXTERNAL_API(void) VapourSynthPluginInit2(VSPlugin *plugin, const VSPLUGINAPI
     vspapi->registerFunction(
         "Downsample",
         "clip:vnode;factor_num:int:opt;factor_den:int:opt;fps_num:int:opt;fps_den:int:opt;"
-        "scale:float:opt;width:int:opt;height:int:opt;" COMMON_ARGS,
+        "scale:float:opt;width:int:opt;height:int:opt;hide_motion:int:opt;" COMMON_ARGS,
         "clip:vnode;", public_create, (void *)"Downsample", plugin);
     vspapi->registerFunction(
         "Upsample",

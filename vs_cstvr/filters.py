@@ -70,7 +70,8 @@ def _build(direction: str, args: Mapping):
                            clip.num_frames, restored=restored, mode=mode,
                            num_frames=a.get('num_frames'), model=model, window=a['window'],
                            device=device, dtype=dtype, tile=a['tile'],
-                           tile_overlap=a['tile_overlap'])
+                           tile_overlap=a['tile_overlap'],
+                           **({'hide_motion': a['hide_motion']} if direction == 'down' else {}))
 
     src = clip
     if a['scenechange'] == 2:
@@ -84,8 +85,8 @@ def _build(direction: str, args: Mapping):
         extra = {fr.SRC_WIDTH: clip.width, fr.SRC_HEIGHT: clip.height,
                  fr.SRC_FPS_NUM: src_fps.numerator, fr.SRC_FPS_DEN: src_fps.denominator,
                  fr.SRC_NUM_FRAMES: clip.num_frames}
-        if engine.lossless_transport:
-            extra[fr.LOSSLESS_ONLY] = 1
+        if engine.hides_motion is not None:
+            extra[fr.HIDDEN_MOTION] = int(engine.hides_motion)
     else:
         out_sample = 'f16' if (sample == 'f16' and device.type == 'cuda') else 'f32'
         extra = {}

@@ -27,9 +27,10 @@ SRC_FPS_DEN = 'CSTVR_SrcFpsDen'
 SRC_NUM_FRAMES = 'CSTVR_SrcNumFrames'
 SOURCE_PROPS = (SRC_WIDTH, SRC_HEIGHT, SRC_FPS_NUM, SRC_FPS_DEN, SRC_NUM_FRAMES)
 
-#: Set (1) by Downsample on frames that carry a payload only lossless transport keeps (RGB, or
-#: YUV 4:4:4 at 10 bits or more): the steg model's hidden motion.
-LOSSLESS_ONLY = 'CSTVR_LosslessOnly'
+#: Set by Downsample where the model hides the dropped frames' motion (the steg model at every
+#: factor pair but 2x/4x): 1 when the frames carry it (only lossless RGB, or YUV 4:4:4 at 10 bits
+#: or more, keeps it), 0 when ``hide_motion=0`` left it out.
+HIDDEN_MOTION = 'CSTVR_HiddenMotion'
 
 #: Scene-change properties (VapourSynth convention, as written by misc.SCDetect).
 SC_PREV = '_SceneChangePrev'

@@ -39,7 +39,8 @@ from ..engine.window_stream import resample_stream
 from ..engine.weights import load_generator
 from ..media.ffmpeg_pipes import (ONE_SLICE, EncoderProcess, FrameReader, check_subsampling,
                                   LOSSLESS_PIX_FMT, encode_filter, encoder_defaults, muxer_for,
-                                  output_args, payload_note, planar, raw_input_args)
+                                  hidden_motion_note, keeps_payload, output_args, planar,
+                                  raw_input_args)
 from ..media.probe import METADATA_TAG, MediaInfo, describe_source, probe, require_ffmpeg
 from ..structures.colour import FFMPEG_COLORSPACES
 from ..structures.timeline import as_fraction, same_duration
@@ -86,7 +87,7 @@ class CSTVRInferencer(BaseInferencer):
 
     func_kwargs = dict(
         preprocess=['video', 'direction', 'mode', 'fps', 'factor', 'scale', 'width', 'height',
-                    'num_frames', 'matrix'],
+                    'num_frames', 'matrix', 'hide_motion'],
         forward=['result_out_dir', 'codec', 'crf', 'preset', 'pix_fmt', 'ffmpeg_args', 'audio',
                  'lossless'],
         visualize=[],
@@ -174,15 +175,18 @@ class CSTVRInferencer(BaseInferencer):
     def preprocess(self, video: Union[str, Path], direction: str = 'down',
                    mode: Optional[str] = None, fps=None, factor=None, scale=None,
                    width: Optional[int] = None, height: Optional[int] = None,
-                   num_frames: Optional[int] = None, matrix: Optional[str] = None
-                   ) -> ResamplePlan:
+                   num_frames: Optional[int] = None, matrix: Optional[str] = None,
+                   hide_motion: Optional[bool] = None) -> ResamplePlan:
         """Probe ``video`` and plan the engines.
 
         ``direction``: ``'down'``, ``'up'`` or ``'roundtrip'`` (down, then up back to the source);
         ``mode``: upsample of a cstvr downsample (``'steg'``) or of ordinary footage
         (``'blind'``); ``fps`` (exact: a Fraction, ``'24000/1001'``) or ``factor``; ``scale`` or
         ``width``/``height``; ``num_frames``: the upsample's frame count; ``matrix``: the input's
-        YUV matrix (``'709'``, ``'170m'``, ...; default: the file's tag, else by frame height).
+        YUV matrix (``'709'``, ``'170m'``, ...; default: the file's tag, else by frame height);
+        ``hide_motion``: a downsample writes the dropped frames' motion where the model does
+        (the default; False for a lossy encode, which would not keep it: the Downsample
+        argument).
         An upsample without targets restores what ``direction='down'`` recorded in the file.
         """
         if direction not in DIRECTIONS:
@@ -212,7 +216,8 @@ class CSTVRInferencer(BaseInferencer):
             stages = [(up, 'f32')]
         else:
             down = resampler_for(self._generator(torch.float32), 'down', args, *src,
-                                 dtype=torch.float32, **engine_kw)
+                                 dtype=torch.float32,
+                                 hide_motion=hide_motion is None or bool(hide_motion), **engine_kw)
             stages = [(down, 'u8')]
             if direction == 'roundtrip':
                 restored = {'fps': info.fps, 'size': src[1], 'num_frames': info.num_frames}
@@ -254,9 +259,10 @@ class CSTVRInferencer(BaseInferencer):
         defaults = encoder_defaults('down' if plan.direction == 'down' else 'up')
         crf = defaults['crf'] if crf is None else crf
         pix_fmt = pix_fmt or (LOSSLESS_PIX_FMT if lossless else defaults['pix_fmt'])
-        note = payload_note(codec, pix_fmt, crf, lossless, ffmpeg_args)
-        if plan.direction == 'down' and plan.stages[0][0].lossless_transport and note:
-            warnings.warn(note, PayloadLostWarning, stacklevel=2)
+        if plan.direction == 'down' and plan.stages[0][0].hides_motion \
+                and not keeps_payload(codec, pix_fmt, lossless, ffmpeg_args):
+            warnings.warn(hidden_motion_note(codec, pix_fmt, crf, written=True),
+                          PayloadLostWarning, stacklevel=2)
         try:
             vf = encode_filter(pix_fmt, plan.matrix)
         except ValueError as err:
@@ -285,6 +291,8 @@ class CSTVRInferencer(BaseInferencer):
         self._run(plan, EncoderProcess(cmd, partial, out))
         return {'output': str(out), 'num_frames': n_out, 'fps': fps, 'width': w, 'height': h,
                 'pix_fmt': pix_fmt, 'audio_copied': copy_audio, 'same_duration': fits,
+                'hidden_motion': plan.stages[0][0].hides_motion if plan.direction == 'down'
+                else None,
                 'source': {'width': info.width, 'height': info.height, 'fps': info.fps,
                            'num_frames': info.num_frames}}
 

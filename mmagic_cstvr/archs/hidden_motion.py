@@ -293,17 +293,24 @@ class HiddenMotionResampler(nn.Module):
     # -- the two directions ----------------------------------------------------------------------
 
     def downsample(self, hr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
-                   step: float, spatial: Optional[nn.Module] = None) -> torch.Tensor:
+                   step: float, spatial: Optional[nn.Module] = None,
+                   hide_motion: bool = True) -> torch.Tensor:
         """HR (B, 3, T, H, W) -> transmitted (B, 3, len(positions), *size) on the 8-bit lattice;
         ``positions``: the LR frames' positions in HR frames, ``step`` apart. Each LR frame is
         the HR frame nearest its position (through ``spatial``'s downsample at temporal factor 1
         where given), carrying the motion of the HR frames after it up to the next LR position,
         fitted against what the upsample will see: the kept HR frames, or ``spatial``'s
-        upsample of their LR frames."""
+        upsample of their LR frames. Without ``hide_motion`` the LR frames carry nothing (for a
+        lossy transport, which would not keep it)."""
         k = self._factor(step)
         self._check_sizes(hr.shape[-2:], size, spatial)
         n = hr.shape[2]
         hr = hr.clamp(0, 1)
+        if not hide_motion:
+            heres = nearest_frames(positions, n)
+            lr = hr[:, :, heres] if spatial is None else \
+                spatial.downsample(hr[:, :, heres], size, list(range(len(heres))), 1)
+            return (lr.clamp(0, 1) * 255).round() / 255
         rows, cols = channel.payload_grid(size)
         ratio, block = self._geometry(hr.shape[-2:], size)
         ratio = ratio.to(hr)
@@ -435,8 +442,8 @@ class HiddenMotionOverSpace(nn.Module):
         return self.motion.source_context(step)
 
     def downsample(self, hr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
-                   step: float) -> torch.Tensor:
-        return self.motion.downsample(hr, size, positions, step, self.spatial)
+                   step: float, hide_motion: bool = True) -> torch.Tensor:
+        return self.motion.downsample(hr, size, positions, step, self.spatial, hide_motion)
 
     def upsample(self, lr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
                  step: float) -> torch.Tensor:

@@ -62,9 +62,10 @@ class SpecialistSet(nn.Module):
         return self.general
 
     def downsample(self, hr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
-                   step: float) -> torch.Tensor:
+                   step: float, **options) -> torch.Tensor:
+        """The picked network's downsample, with its ``options`` (``hide_motion``)."""
         net = self.pick(step, hr.shape[-2:], size)
-        return net.downsample(hr, size, positions, step)
+        return net.downsample(hr, size, positions, step, **options)
 
     def upsample(self, lr: torch.Tensor, size: Tuple[int, int], positions: Sequence[float],
                  step: float) -> torch.Tensor:

@@ -23,8 +23,8 @@ def run(args) -> int:
         codecs = [parse_codec(c) for c in args.codecs]
         report = sweep(args.model, args.data, factors=factors, codecs=codecs, config=args.config,
                        fps=as_fraction(args.fps, 'fps'), max_frames=args.max_frames,
-                       clean=not args.no_clean, pix_fmt=args.pix_fmt, device=args.device,
-                       progress=not args.quiet)
+                       clean=not args.no_clean, pix_fmt=args.pix_fmt,
+                       hide_motion=args.hide_motion, device=args.device, progress=not args.quiet)
     except (ValueError, FileNotFoundError, FfmpegError) as err:
         print(f'cstvr codec-sweep: error: {err}', file=sys.stderr)
         return 2
@@ -56,6 +56,9 @@ def add_parser(subparsers) -> None:
     p.add_argument('--pix-fmt', choices=YUV_PIX_FMTS, default=PIX_FMT,
                    help=f'pixel format of the encoded LR ({PIX_FMT}; the steg model\'s hidden '
                         f'motion needs yuv444p10le and {LOSSLESS})')
+    p.add_argument('--hide-motion', choices=('auto', 'always'), default='auto',
+                   help='where the model hides motion: write it for the encodes that keep it '
+                        '(auto, as cstvr downsample does) or for every point (always)')
     p.add_argument('--fps', default='30', help='frame rate of frame folders (bitrates only)')
     p.add_argument('--max-frames', type=int, help='score only the first N frames of each clip')
     p.add_argument('--no-clean', action='store_true', help='leave out the clean 8-bit round trip')

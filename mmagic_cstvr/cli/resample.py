@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-import warnings
 from pathlib import Path
 from typing import Dict, List
 
@@ -30,10 +29,10 @@ from vs_cstvr.pipeline import filter_kwargs, for_output, open_rgb
 
 from ..engine.arguments import BY_NAME, DOWN, ENGINE, UP, Argument, options as spec_options
 from ..engine.targets import restore_from_tag
-from ..errors import CstvrError, FfmpegError, OptionError, PayloadLostWarning, UsageError
+from ..errors import CstvrError, FfmpegError, OptionError, UsageError
 from ..media.ffmpeg_pipes import (LOSSLESS_OPTIONS, LOSSLESS_PIX_FMT, RGB_PIX_FMTS,
-                                  EncoderProcess, encoder_defaults, muxer_for, output_args,
-                                  payload_note)
+                                  EncoderProcess, encoder_defaults, hidden_motion_note,
+                                  keeps_payload, muxer_for, output_args)
 from ..media.probe import (DAMAGED_HINT, METADATA_TAG, describe_source, read_source_metadata,
                            require_ffmpeg)
 from ..structures.lattice import parse_size
@@ -63,8 +62,7 @@ def add_parsers(sub) -> None:
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument('input', metavar='IN', help='input video file')
         p.add_argument('output', metavar='OUT', help='output video file (.mp4, .mkv, .mov, ...)')
-        _add_filter_flags(p, COMMAND_FILTERS[name], exclude=ROUNDTRIP_SETS if name == 'roundtrip'
-                          else ())
+        _add_filter_flags(p, COMMAND_FILTERS[name], exclude=COMMAND_SETS[name])
         e = p.add_argument_group('encoding')
         e.add_argument('--codec', default='libx264', help='ffmpeg video encoder (libx264)')
         e.add_argument('--crf', type=int, help='x264/x265 CRF (default: 12 downsample, 18 '
@@ -92,8 +90,11 @@ def add_parsers(sub) -> None:
 
 #: The filters each command runs.
 COMMAND_FILTERS = {'downsample': (DOWN,), 'upsample': (UP,), 'roundtrip': (DOWN, UP)}
-#: Text options the round trip sets itself (its Upsample restores the source).
-ROUNDTRIP_SETS = ('mode', 'num_frames')
+#: Text options a command sets itself: the round trip's Upsample restores the source, and the
+#: encode decides whether Downsample writes hidden motion (only a lossless one keeps it; a round
+#: trip in one graph always does).
+COMMAND_SETS = {'downsample': ('hide_motion',), 'upsample': (),
+                'roundtrip': ('mode', 'num_frames', 'hide_motion')}
 #: The flag that sets ``width`` and ``height`` together.
 SIZE_HELP = 'target size WxH (instead of --scale)'
 
@@ -197,10 +198,16 @@ def _run(name: str, args: argparse.Namespace) -> int:
         print(f'cstvr {name}: error: {err}', file=sys.stderr)
         return EXIT_FAILURE
 
+    defaults = encoder_defaults('down' if name == 'downsample' else 'up')
+    pix_fmt = args.pix_fmt or (LOSSLESS_PIX_FMT if args.lossless else defaults['pix_fmt'])
+    crf = None if args.lossless else args.crf if args.crf is not None else defaults['crf']
     down_kw = _options(name, args, 'down')
     up_kw = _options(name, args, 'up')
+    if name == 'downsample':
+        down_kw['hide_motion'] = int(keeps_payload(args.codec, pix_fmt, args.lossless,
+                                                   args.ffmpeg_args))
     if args.backend == 'ffmpeg':
-        return _run_ffmpeg(name, args, up_kw if name == 'upsample' else down_kw)
+        return _run_ffmpeg(name, args, up_kw if name == 'upsample' else down_kw, pix_fmt, crf)
     if args.pix_fmt in RGB_PIX_FMTS:
         raise UsageError(f'--pix-fmt {args.pix_fmt} needs --backend ffmpeg (y4m carries YUV only)')
     import vapoursynth as vs
@@ -233,15 +240,15 @@ def _run(name: str, args: argparse.Namespace) -> int:
         print(f'cstvr {name}: error: {err}', file=sys.stderr)
         return EXIT_USAGE if isinstance(original_error(err), CstvrError) else EXIT_FAILURE
 
-    defaults = encoder_defaults('down' if name == 'downsample' else 'up')
-    pix_fmt = args.pix_fmt or (LOSSLESS_PIX_FMT if args.lossless else defaults['pix_fmt'])
-    crf = None if args.lossless else args.crf if args.crf is not None else defaults['crf']
     try:
         final = for_output(result, PIX_FMTS[pix_fmt], matrix)
     except OptionError as err:
         raise UsageError(f'{err} (--pix-fmt, --size)') from None
     if name == 'downsample':
-        _warn_if_payload_lost(result, args.codec, pix_fmt, crf, args.lossless, args.ffmpeg_args)
+        from vs_cstvr.frames import HIDDEN_MOTION
+        # frame 0 is computed now; the encode takes it from the filter's cache
+        _hidden_motion_note(name, result.get_frame(0).props.get(HIDDEN_MOTION), args.codec,
+                            pix_fmt, crf)
     audio = (not args.no_audio) and same_duration(clip.num_frames, clip.fps, final.num_frames,
                                                   final.fps)
     if not args.no_audio and not audio:
@@ -256,7 +263,8 @@ def _run(name: str, args: argparse.Namespace) -> int:
     return encode(name, final, cmd, partial, out, args.quiet)
 
 
-def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object]) -> int:
+def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object], pix_fmt: str,
+                crf) -> int:
     """The request through :class:`~mmagic_cstvr.apis.CSTVRInferencer` (no VapourSynth)."""
     from ..apis import CSTVRInferencer
     from ..engine.runtime import default_model
@@ -274,9 +282,9 @@ def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object]) -> i
             video=args.input, result_out_dir=out, direction=direction, mode=kw.get('mode'),
             fps=_ratio(kw, 'fps'), factor=_ratio(kw, 'factor'), scale=kw.get('scale'),
             width=kw.get('width'), height=kw.get('height'), num_frames=kw.get('num_frames'),
-            matrix=args.matrix, codec=args.codec, crf=args.crf, preset=args.preset,
-            pix_fmt=args.pix_fmt, ffmpeg_args=args.ffmpeg_args, audio=not args.no_audio,
-            lossless=args.lossless)
+            matrix=args.matrix, hide_motion=bool(kw.get('hide_motion', 1)), codec=args.codec,
+            crf=crf, preset=args.preset, pix_fmt=pix_fmt, ffmpeg_args=args.ffmpeg_args,
+            audio=not args.no_audio, lossless=args.lossless)
     except CstvrError as err:
         raise UsageError(str(err)) from None
     except FfmpegError as err:
@@ -288,6 +296,7 @@ def _run_ffmpeg(name: str, args: argparse.Namespace, kw: Dict[str, object]) -> i
         return EXIT_INTERRUPTED
     if not args.no_audio and not result['same_duration']:
         _audio_note(name)
+    _hidden_motion_note(name, result['hidden_motion'], args.codec, pix_fmt, crf)
     if not args.quiet:
         print(f'cstvr {name}: wrote {out} ({result["num_frames"]} frames, {result["width"]}x'
               f'{result["height"]}, {fraction_text(result["fps"])} fps)', file=sys.stderr)
@@ -299,13 +308,12 @@ def _ratio(kw: Dict[str, object], name: str):
     return None if num is None else f'{num}/{kw.get(f"{name}_den", 1)}'
 
 
-def _warn_if_payload_lost(lr, codec: str, pix_fmt: str, crf, lossless: bool, extra: str) -> None:
-    """Warn when the Downsample clip ``lr`` carries hidden motion (its frames say so) and this
-    encode would drop it. Frame 0 is computed now; the encode takes it from the filter's cache."""
-    from vs_cstvr.frames import LOSSLESS_ONLY
-    note = payload_note(codec, pix_fmt, crf, lossless, extra)
-    if note and lr.get_frame(0).props.get(LOSSLESS_ONLY, 0):
-        warnings.warn(note, PayloadLostWarning, stacklevel=2)
+def _hidden_motion_note(name: str, written, codec: str, pix_fmt: str, crf) -> None:
+    """Say so when the model would have hidden motion in the frames (``written`` False, not
+    None) but the encode does not keep it, so Downsample left it out."""
+    if written is not None and not written:
+        print(f'cstvr {name}: note: {hidden_motion_note(codec, pix_fmt, crf, written=False)}',
+              file=sys.stderr)
 
 
 def _audio_note(name: str) -> None:

@@ -140,6 +140,11 @@ ARGUMENTS: Tuple[Argument, ...] = (
     Argument('num_frames', 'int', int, (UP,), RESAMPLING, 'output frame count',
              default_text='every frame inside the input\'s duration, or the recorded count',
              low=1, option='num_frames'),
+    Argument('hide_motion', 'int', bool, (DOWN,), RESAMPLING,
+             'write the dropped frames\' motion into the transmitted frames (steg model, every '
+             'factor pair but 2x/4x); it survives lossless RGB or YUV 4:4:4 of 10 bits or more '
+             'only: 0 for lossy transport (Upsample then uses DIS flow)', default=True,
+             choices=(0, 1), option='hide_motion'),
     Argument('model', 'data', str, BOTH, ENGINE,
              'shipped model name or .safetensors weights path (weights with their config)',
              default_text='steg (blind with mode=blind)', option='model', path=True),

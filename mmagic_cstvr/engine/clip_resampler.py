@@ -68,6 +68,8 @@ class ClipResampler:
         src_size: source (height, width): tells which member of a specialist set serves the
             clip, so that its needs are met: source frames a downsample window must read past its
             span (the network's ``source_context(step)``), whole frames (``tileable = False``).
+        hide_motion: False: a downsample by a network whose payload only lossless transport
+            keeps (``lossless_transport``) writes none (the Downsample argument).
     """
 
     def __init__(self, generator: nn.Module, direction: str, src_fps: FractionLike,
@@ -75,7 +77,7 @@ class ClipResampler:
                  n_dst: Optional[int] = None, window: Optional[int] = None,
                  cuts: Iterable[int] = (), device='cpu', dtype=torch.float32,
                  tile: int = 0, tile_overlap: int = TILE_OVERLAP,
-                 src_size: Optional[Tuple[int, int]] = None):
+                 src_size: Optional[Tuple[int, int]] = None, hide_motion: bool = True):
         if direction not in ('down', 'up'):
             raise ValueError(f"direction must be 'down' or 'up', got {direction!r}")
         self.time_map = TimeMap(as_fraction(src_fps, 'source fps'), as_fraction(dst_fps, 'target fps'))
@@ -100,9 +102,13 @@ class ClipResampler:
             per_lr = Fraction(1) if direction == 'down' else 1 / self.time_map.step
             window = max(1, int(LR_FRAMES_PER_WINDOW * per_lr))
         net = serving_network(generator, direction, self.time_map.step, src_size, self.dst_size)
-        #: Whether the transmitted frames carry a payload only lossless transport keeps (the
-        #: serving network's ``lossless_transport``).
-        self.lossless_transport = bool(getattr(net, 'lossless_transport', False))
+        #: A downsample's hidden motion, the payload only lossless transport keeps (the serving
+        #: network's ``lossless_transport``): True written, False not written as told
+        #: (``hide_motion``), None when the network writes none (an upsample, a learned network).
+        self.hides_motion: Optional[bool] = None
+        if direction == 'down' and getattr(net, 'lossless_transport', False):
+            self.hides_motion = bool(hide_motion)
+        self._down_options = {} if self.hides_motion is not False else {'hide_motion': False}
         context = 0
         if direction == 'down' and hasattr(net, 'source_context'):
             context = int(net.source_context(float(self.time_map.step)))
@@ -246,7 +252,7 @@ class ClipResampler:
         T', *size) at ``positions`` (source frames) ``step`` source frames apart; an upsample's
         output clamped to [0, 1]."""
         if self.direction == 'down':
-            return self.generator.downsample(batch, size, positions, step)
+            return self.generator.downsample(batch, size, positions, step, **self._down_options)
         return self.generator.upsample(batch, size, positions, step).clamp(0, 1)
 
     def to_tensor(self, frames: np.ndarray, pinned: bool = False) -> torch.Tensor:

@@ -18,15 +18,16 @@ def _num(value, fmt='.2f', plus=False) -> str:
 
 def markdown(report: Dict) -> str:
     """The points table and the equal-bitrate table."""
-    lines = ['| dataset | factors | codec | setting | model | kbit/s | RGB PSNR | Y PSNR | '
-             'RGB PSNR, dropped frames | decoded LR vs sent LR | naive RGB PSNR at this kbit/s | '
-             'difference |', '|---|---|---|---|---|---|---|---|---|---|---|---|']
+    lines = ['| dataset | factors | codec | setting | model | hidden motion | kbit/s | RGB PSNR | '
+             'Y PSNR | RGB PSNR, dropped frames | decoded LR vs sent LR | naive RGB PSNR at this '
+             'kbit/s | difference |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|']
+    hidden = {True: 'written', False: 'left out', None: '-'}
     for r in report['results']:
         anchor = r.get('anchor_psnr_at_kbps')
         diff = None if anchor is None else r['psnr_rgb'] - anchor
         setting = '-' if r['quality'] is None else quality_label(r['codec'], r['quality'])
         lines.append(f"| {r['dataset']} | {r['factors']} | {r['codec']} | {setting} | {r['model']} "
-                     f"| {_num(r['kbps'], '.1f')} | {_num(r['psnr_rgb'])} | {_num(r['psnr_y'])} | "
+                     f"| {hidden[r.get('hidden_motion')]} | {_num(r['kbps'], '.1f')} | {_num(r['psnr_rgb'])} | {_num(r['psnr_y'])} | "
                      f"{_num(r['psnr_rgb_dropped'])} | {_num(r['lr_psnr'])} | {_num(anchor)} | {_num(diff, plus=True)} |")
     lines += ['', 'Equal bitrate against the naive cascade (Bjontegaard, RGB PSNR vs log bitrate):', '',
               '| dataset | factors | codec | model | BD-PSNR (dB) | BD-rate (%) | points |',

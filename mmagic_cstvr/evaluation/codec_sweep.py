@@ -27,6 +27,7 @@ from ..engine.weights import load_resampler
 from ..engine.window_stream import resample_stream
 from ..media.lossy_codec import (ENCODERS, LOSSLESS, PIX_FMT, Quality, check_encoders, decode,
                                  encode)
+from ..media.ffmpeg_pipes import keeps_payload
 from ..media.probe import require_ffmpeg
 from ..media.readers import expand_sources, read_source
 from ..structures.colour import default_matrix, rgb_to_y, to_sample_type
@@ -73,18 +74,29 @@ def score(hr: np.ndarray, out: Sequence[np.ndarray], factor: float) -> Dict[str,
 
 def clip_points(generator, hr: np.ndarray, *, fps: Fraction, factor: float, scale: float,
                 ladder: Sequence[Tuple[str, Optional[Quality]]], ffmpeg: str, workdir: Path,
-                pix_fmt: str = PIX_FMT, progress=None) -> List[Dict]:
+                pix_fmt: str = PIX_FMT, hide_motion: str = 'auto', progress=None) -> List[Dict]:
     """One clip (T, H, W, 3) uint8 at one factor pair through every ``(codec, quality)`` of
-    ``ladder`` (``(CLEAN, None)``: no codec), encoded in ``pix_fmt``. Returns per point its bits,
-    LR duration, the decoded LR's PSNR against the LR sent, and the per-frame scores."""
+    ``ladder`` (``(CLEAN, None)``: no codec), encoded in ``pix_fmt``. Where the model hides
+    motion, ``hide_motion='auto'`` writes it for the encodes that keep it only
+    (:func:`~mmagic_cstvr.media.ffmpeg_pipes.keeps_payload`), as ``cstvr downsample`` does;
+    ``'always'`` writes it for every point. Returns per point its bits, LR duration, the decoded
+    LR's PSNR against the LR sent, whether hidden motion was written, and the per-frame scores."""
     n, h, w = hr.shape[:3]
     lr_fps = fps / as_fraction(factor, 'temporal factor')
-    down = ClipResampler(generator, 'down', fps, lr_fps, n, scaled_size((h, w), scale),
-                         src_size=(h, w))
-    lr = np.stack(list(resample_stream(down, hr, sample='u8')))
+    lrs = {}
+
+    def transmitted(hide: bool) -> Tuple[np.ndarray, Optional[bool]]:
+        if hide not in lrs:
+            down = ClipResampler(generator, 'down', fps, lr_fps, n, scaled_size((h, w), scale),
+                                 src_size=(h, w), hide_motion=hide)
+            lrs[hide] = np.stack(list(resample_stream(down, hr, sample='u8'))), down.hides_motion
+        return lrs[hide]
+
     matrix = default_matrix(h)  # as the front ends pick it for an RGB source of this height
     points = []
     for codec, quality in ladder:
+        keeps = codec == CLEAN or keeps_payload(codec, pix_fmt, quality == LOSSLESS)
+        lr, hidden = transmitted(keeps or hide_motion == 'always')
         if codec == CLEAN:
             received, bits, lr_db = list(lr), None, [float('inf')] * len(lr)
         else:
@@ -99,7 +111,7 @@ def clip_points(generator, hr: np.ndarray, *, fps: Fraction, factor: float, scal
                            src_size=lr.shape[1:3])
         out = list(resample_stream(up, received, sample='u8'))
         points.append(dict(codec=codec, quality=quality, bits=bits,
-                           seconds=float(len(lr) / lr_fps), lr_psnr=lr_db,
+                           seconds=float(len(lr) / lr_fps), lr_psnr=lr_db, hidden_motion=hidden,
                            scores=score(hr, out, factor)))
         if progress is not None:
             progress.update(1)
@@ -110,9 +122,11 @@ def sweep(models: Sequence[str], sources: Sequence[str], *,
           factors: Sequence[Tuple[float, float]],
           codecs: Sequence[Tuple[str, Sequence[Quality]]], config: Optional[str] = None,
           fps: Fraction = Fraction(30), max_frames: Optional[int] = None, clean: bool = True,
-          pix_fmt: str = PIX_FMT, device='cpu', progress: bool = True) -> Dict:
+          pix_fmt: str = PIX_FMT, hide_motion: str = 'auto', device='cpu',
+          progress: bool = True) -> Dict:
     """Every model on every dataset at every factor pair and ladder point, the LR encoded in
-    ``pix_fmt``; see the module doc.
+    ``pix_fmt``, hidden motion written as ``hide_motion`` says (:func:`clip_points`); see the
+    module doc.
 
     Returns ``{'settings', 'results': [{model, dataset, factors, codec, quality, kbps,
     psnr_rgb, psnr_y, psnr_rgb_dropped, lr_psnr, frames}], 'bd': [...]}``.
@@ -138,7 +152,7 @@ def sweep(models: Sequence[str], sources: Sequence[str], *,
                         for p in clip_points(generator, hr, fps=clip_fps or fps, factor=t,
                                              scale=s, ladder=ladder, ffmpeg=ffmpeg,
                                              workdir=Path(tmp), pix_fmt=pix_fmt,
-                                             progress=bar):
+                                             hide_motion=hide_motion, progress=bar):
                             per.setdefault((f'{t:g}x{s:g}', p['codec'], p['quality']), []).append(p)
                 for (key, codec, quality), points in per.items():
                     summary = summarise({str(i): p['scores'] for i, p in enumerate(points)})['all']
@@ -150,10 +164,12 @@ def sweep(models: Sequence[str], sources: Sequence[str], *,
                         kbps=None if bits is None else bits / sum(p['seconds'] for p in points) / 1e3,
                         psnr_rgb=summary['psnr_rgb'], psnr_y=summary['psnr_y'],
                         psnr_rgb_dropped=summary['psnr_rgb_dropped'], frames=summary['frames'],
+                        hidden_motion=points[0]['hidden_motion'],
                         lr_psnr=float(np.mean(lr_db[np.isfinite(lr_db)])) if np.isfinite(lr_db).any()
                         else float('inf')))
     settings = dict(models=list(models), sources=[str(s) for s in sources],
                     factors=[f'{t:g}x{s:g}' for t, s in factors], pix_fmt=pix_fmt,
+                    hide_motion=hide_motion,
                     codecs={c: list(q) for c, q in codecs}, fps_for_frame_folders=str(fps),
                     max_frames=max_frames)
     return dict(settings=settings, results=results, bd=equal_bitrate(results))

@@ -75,19 +75,20 @@ def keeps_payload(codec: str, pix_fmt: str, lossless: bool = False, extra: str =
     return exact and pix_fmt.startswith(('gbrp', 'yuv444p10'))
 
 
-def payload_note(codec: str, pix_fmt: str, crf: Optional[int], lossless: bool = False,
-                 extra: str = '') -> Optional[str]:
-    """What to tell the user who encodes transmitted frames that carry a hidden payload this way,
-    or None when the encode keeps it."""
-    if keeps_payload(codec, pix_fmt, lossless, extra):
-        return None
+def hidden_motion_note(codec: str, pix_fmt: str, crf: Optional[int], written: bool) -> str:
+    """What to tell the user whose encode (``codec``, ``pix_fmt``, ``crf``) does not keep the
+    hidden motion of the steg model: it is ``written`` and will be lost, or was left out."""
     how = f'{codec}' + (f' CRF {crf}' if crf is not None and codec in ('libx264', 'libx265')
                         else '') + f', {pix_fmt}'
-    return (f'these transmitted frames carry hidden motion (the steg model writes it at every '
-            f'factor pair but 2x/4x), which only a lossless encode of RGB or of YUV 4:4:4 at 10 '
-            f'bits or more keeps (--lossless: x264 QP 0, {LOSSLESS_PIX_FMT}); this encode '
-            f'({how}) drops it, and Upsample will make the dropped frames by DIS-flow '
-            f'interpolation instead')
+    keeps = (f'only a lossless encode of RGB or of YUV 4:4:4 at 10 bits or more keeps it '
+             f'(--lossless: x264 QP 0, {LOSSLESS_PIX_FMT})')
+    if written:
+        return (f'these transmitted frames carry hidden motion (the steg model writes it at '
+                f'every factor pair but 2x/4x), and {keeps}; this encode ({how}) drops it, and '
+                f'Upsample will make the dropped frames by DIS-flow interpolation instead (write '
+                f'none for a lossy encode: hide_motion=0)')
+    return (f'hidden motion not written: {keeps}, not this encode ({how}); Upsample will make '
+            f'the dropped frames by DIS-flow interpolation')
 
 
 def check_subsampling(pix_fmt: str, width: int, height: int) -> None:
