@@ -332,3 +332,25 @@ def test_command_ffmpeg_backend_exit_codes(assets, tmp_path):
                        assets['steg'], '--backend', 'ffmpeg', '--fps', '60'])
     assert res.returncode == 2 and 'cannot raise the frame rate' in res.stderr
     assert not list(tmp_path.glob('o.*'))
+
+
+def test_a_downsample_warns_when_its_encode_drops_the_hidden_motion_and_can_leave_it_out(
+        assets, tmp_path):
+    import warnings
+    from mmagic_cstvr.engine.weights import build_generator, save_weights
+    from mmagic_cstvr.errors import PayloadLostWarning
+    cfg = dict(type='HiddenMotionResampler', fit_iterations=2)
+    model = save_weights(build_generator(cfg), cfg, tmp_path / 'hm.safetensors')
+    clip = lib.make_clip(tmp_path / 'src.mp4', 9)
+    inferencer = CSTVRInferencer(ckpt=model, device=-1, show_progress=False)
+    for name, kw, warned, hidden in (('lossy', {}, True, True),
+                                     ('plain', dict(hide_motion=False), False, False),
+                                     ('lossless', dict(lossless=True), False, True)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            result = inferencer(video=str(clip), result_out_dir=str(tmp_path / f'{name}.mkv'),
+                                direction='down', factor=2, scale=1, **kw)
+        lost = [w for w in caught if issubclass(w.category, PayloadLostWarning)]
+        assert bool(lost) == warned, name
+        assert result['hidden_motion'] is hidden, name
+    assert 'yuv444p10le' in lib.probe(tmp_path / 'lossless.mkv')
