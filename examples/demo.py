@@ -108,7 +108,8 @@ def main() -> int:
     transmitted = out / f'transmitted_{float(lr_fps):g}fps_{w // SCALE}x{h // SCALE}.mp4'
     restored = out / f'restored_{float(fps):g}fps_{w}x{h}.mp4'
     smooth = out / f'upsampled_59.94fps_{w}x{h}.mp4'
-    vspipe_to_file('downsample.vpy', dict(common, **{'in': args.clip, 'factor': 2, 'scale': SCALE}),
+    vspipe_to_file('downsample.vpy', dict(common, **{'in': args.clip, 'factor': 2, 'scale': SCALE,
+                                                     'format': 'yuv444p8'}),
                    transmitted, ENCODE_LR)
     up = dict(common, **{'in': transmitted, 'width': w, 'height': h})
     vspipe_to_file('upsample.vpy', dict(up, fps=f'{fps.numerator}/{fps.denominator}',

@@ -46,9 +46,10 @@ TRUSTED_SHARE = 0.9
 
 #: What Upsample says when a transmitted frame's motion does not read back.
 MOTION_LOST = ('the transmitted frames carry no readable hidden motion, so their dropped frames '
-               'come from DIS-flow interpolation: the clip went through a lossy or 8-bit YUV '
-               'encode after Downsample (only lossless RGB, or lossless YUV 4:4:4 at 10 bits or '
-               'more, keeps it: cstvr downsample --lossless), or never went through Downsample')
+               'come from DIS-flow interpolation: a lossy or 8-bit YUV encode after Downsample '
+               'lost it (only lossless RGB, or lossless YUV 4:4:4 at 10 bits or more, keeps it: '
+               'cstvr downsample --lossless), Downsample left it out (hide_motion=0), or never '
+               'wrote it (a clip downsampled at another factor pair, or not by Downsample)')
 
 
 class _Fit(NamedTuple):
