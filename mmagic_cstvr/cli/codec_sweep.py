@@ -43,9 +43,9 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         'codec-sweep', help='round-trip quality with a real codec between Downsample and Upsample',
         description='Downsample each clip, encode the 8-bit LR with ffmpeg (yuv420p, or '
-                    '--pix-fmt) along a quality ladder, decode, Upsample, and score RGB/Y PSNR against the HR '
-                    'frames and the bitrate; rate-distortion plot and equal-bitrate comparison '
-                    'against the naive cascade.')
+                    '--pix-fmt) along a quality ladder, decode, Upsample, and score RGB/Y PSNR '
+                    'against the HR frames and the bitrate; rate-distortion plot and '
+                    'equal-bitrate comparison against the naive cascade.')
     add_model_and_data_arguments(p, ['naive', 'steg'], MODEL_HELP + '; naive is the anchor of '
                                  'the equal-bitrate comparison')
     p.add_argument('--factors', nargs='+', default=['2x4', '2x1'], help='TIMExSPACE pairs')

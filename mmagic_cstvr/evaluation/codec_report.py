@@ -27,7 +27,8 @@ def markdown(report: Dict) -> str:
         diff = None if anchor is None else r['psnr_rgb'] - anchor
         setting = '-' if r['quality'] is None else quality_label(r['codec'], r['quality'])
         lines.append(f"| {r['dataset']} | {r['factors']} | {r['codec']} | {setting} | {r['model']} "
-                     f"| {hidden[r.get('hidden_motion')]} | {_num(r['kbps'], '.1f')} | {_num(r['psnr_rgb'])} | {_num(r['psnr_y'])} | "
+                     f"| {hidden[r.get('hidden_motion')]} | {_num(r['kbps'], '.1f')} | "
+                     f"{_num(r['psnr_rgb'])} | {_num(r['psnr_y'])} | "
                      f"{_num(r['psnr_rgb_dropped'])} | {_num(r['lr_psnr'])} | {_num(anchor)} | {_num(diff, plus=True)} |")
     lines += ['', 'Equal bitrate against the naive cascade (Bjontegaard, RGB PSNR vs log bitrate):', '',
               '| dataset | factors | codec | model | BD-PSNR (dB) | BD-rate (%) | points |',

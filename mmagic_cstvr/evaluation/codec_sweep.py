@@ -3,7 +3,8 @@
 Each clip goes through the engine the plugin and the inferencer use (:class:`ClipResampler`,
 whole clips in windows): Downsample -> the 8-bit LR clip -> ffmpeg encodes it
 (:mod:`mmagic_cstvr.media.lossy_codec`, ``yuv420p`` unless told otherwise) at each point of a
-codec's quality ladder (CRF, or ``-q:v`` for mpeg4, or the codec's lossless mode) -> ffmpeg decodes it -> Upsample -> RGB and BT.601 Y PSNR against the HR frames (every
+codec's quality ladder (CRF, or ``-q:v`` for mpeg4, or the codec's lossless mode) -> ffmpeg
+decodes it -> Upsample -> RGB and BT.601 Y PSNR against the HR frames (every
 frame; :mod:`.metrics`, means as :func:`summarise`). The bitrate is the encoded elementary
 stream's size (headers included) over the LR clip's duration, in kbit/s; frame folders have no
 frame rate, ``fps`` (30) stands in.
