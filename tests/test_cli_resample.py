@@ -1,4 +1,5 @@
 """``cstvr downsample|upsample|roundtrip IN OUT``: real VapourSynth graph, real ffmpeg, tiny model."""
+import re
 import signal
 import subprocess
 import sys
@@ -57,7 +58,7 @@ def test_downsample_then_upsample_restores_the_source(assets, tmp_path):
     assert '48x36' in lib.probe(hr2) and lib.count_frames(hr2) == 78
 
 
-def test_hidden_motion_is_written_for_a_lossless_encode_only_and_upsample_says_when_it_is_missing(
+def test_hidden_motion_is_written_for_a_lossless_encode_only_and_upsample_says_when_it_is_lost(
         assets, tmp_path):
     from mmagic_cstvr.engine.weights import build_generator, save_weights
     cfg = dict(type='HiddenMotionResampler', fit_iterations=5)
@@ -74,11 +75,18 @@ def test_hidden_motion_is_written_for_a_lossless_encode_only_and_upsample_says_w
             assert (left_out in res.stderr) == (not flags), res.stderr
             assert 'warning' not in res.stderr
         assert 'yuv444p10le' in lib.probe(lossless) and 'yuv444p(' in lib.probe(lossy)
-        for out in (lossy, lossless):
+        assert re.search(r'cstvr_hidden_motion\s*: left out', lib.probe(lossy))
+        assert re.search(r'cstvr_hidden_motion\s*: written', lib.probe(lossless))
+        # a lossy re-encode of the lossless file loses the motion; its record still says written
+        lost = tmp_path / f'lost_{backend}.mp4'
+        subprocess.run([lib.tool('ffmpeg'), '-v', 'error', '-i', str(lossless), '-c:v', 'libx264',
+                        '-crf', '12', '-pix_fmt', 'yuv444p', '-movflags', '+use_metadata_tags',
+                        str(lost)], check=True)
+        for out in (lossy, lossless, lost):
             res = lib.run_cli(['upsample', out, tmp_path / f'up_{out.stem}.mp4', '--model', model,
                                '--backend', backend, '-q'])
             assert res.returncode == 0, res.stderr
-            assert (unread in res.stderr) == (out is lossy), res.stderr
+            assert (unread in res.stderr) == (out is lost), res.stderr
 
 
 @pytest.mark.parametrize('args,message', [

@@ -41,7 +41,8 @@ from ..media.ffmpeg_pipes import (ONE_SLICE, EncoderProcess, FrameReader, check_
                                   LOSSLESS_PIX_FMT, encode_filter, encoder_defaults, muxer_for,
                                   hidden_motion_note, keeps_payload, output_args, planar,
                                   raw_input_args)
-from ..media.probe import METADATA_TAG, MediaInfo, describe_source, probe, require_ffmpeg
+from ..media.probe import (HIDDEN_MOTION_TAG, HIDDEN_MOTION_VALUES, METADATA_TAG, MediaInfo,
+                           describe_source, probe, require_ffmpeg)
 from ..structures.colour import FFMPEG_COLORSPACES
 from ..structures.timeline import as_fraction, same_duration
 
@@ -228,6 +229,8 @@ class CSTVRInferencer(BaseInferencer):
             else:
                 metadata[METADATA_TAG] = describe_source(info.width, info.height, info.fps,
                                                          info.num_frames)
+                if down.hides_motion is not None:
+                    metadata[HIDDEN_MOTION_TAG] = HIDDEN_MOTION_VALUES[down.hides_motion]
         src_hw = src[1]
         for engine, _ in stages:  # the stream holds one group of each stage at a time
             check_memory(engine, p['batch'], src_hw, what=f'the {engine.direction}sample')
@@ -249,7 +252,8 @@ class CSTVRInferencer(BaseInferencer):
         input's audio when the output lasts as long as the input (within a frame); ``lossless``:
         the codec's lossless mode instead of ``crf`` (``pix_fmt`` default ``yuv444p10le``). A
         downsample whose frames carry hidden motion, encoded so that it is lost, warns
-        (:class:`~mmagic_cstvr.errors.PayloadLostWarning`).
+        (:class:`~mmagic_cstvr.errors.PayloadLostWarning`); so does an upsample that finds none,
+        unless the file records that its downsample left it out.
         """
         out = Path(result_out_dir)
         try:
@@ -288,7 +292,11 @@ class CSTVRInferencer(BaseInferencer):
             raise CstvrError(str(err)) from None
         cmd = [plan.ffmpeg, '-hide_banner', '-nostdin', '-loglevel', 'error', '-y', *ONE_SLICE,
                *raw_input_args(w, h, fps, plan.stages[-1][1]), *encoder_args]
-        self._run(plan, EncoderProcess(cmd, partial, out))
+        with warnings.catch_warnings():
+            if plan.direction == 'up' and (info.recorded or {}).get('hidden_motion') is False:
+                # cstvr downsample left the motion out on purpose: its absence is no news
+                warnings.simplefilter('ignore', PayloadLostWarning)
+            self._run(plan, EncoderProcess(cmd, partial, out))
         return {'output': str(out), 'num_frames': n_out, 'fps': fps, 'width': w, 'height': h,
                 'pix_fmt': pix_fmt, 'audio_copied': copy_audio, 'same_duration': fits,
                 'hidden_motion': plan.stages[0][0].hides_motion if plan.direction == 'down'

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import warnings
 from pathlib import Path
 from typing import Dict, List
 
@@ -29,12 +30,12 @@ from vs_cstvr.pipeline import filter_kwargs, for_output, open_rgb
 
 from ..engine.arguments import BY_NAME, DOWN, ENGINE, UP, Argument, options as spec_options
 from ..engine.targets import restore_from_tag
-from ..errors import CstvrError, FfmpegError, OptionError, UsageError
+from ..errors import CstvrError, FfmpegError, OptionError, PayloadLostWarning, UsageError
 from ..media.ffmpeg_pipes import (LOSSLESS_OPTIONS, LOSSLESS_PIX_FMT, RGB_PIX_FMTS,
                                   EncoderProcess, encoder_defaults, hidden_motion_note,
                                   keeps_payload, muxer_for, output_args)
-from ..media.probe import (DAMAGED_HINT, METADATA_TAG, describe_source, read_source_metadata,
-                           require_ffmpeg)
+from ..media.probe import (DAMAGED_HINT, HIDDEN_MOTION_TAG, HIDDEN_MOTION_VALUES, METADATA_TAG,
+                           describe_source, read_source_metadata, require_ffmpeg)
 from ..structures.lattice import parse_size
 from ..structures.timeline import fraction_text, same_duration
 
@@ -233,8 +234,11 @@ def _run(name: str, args: argparse.Namespace) -> int:
             result = core.cstvr.Upsample(lr, **shared, **extra)
             metadata = {}
         else:
-            up_kw.update(restore_from_tag(read_source_metadata(ffmpeg, src), clip.num_frames,
-                                          clip.fps, up_kw))
+            recorded = read_source_metadata(ffmpeg, src)
+            up_kw.update(restore_from_tag(recorded, clip.num_frames, clip.fps, up_kw))
+            if (recorded or {}).get('hidden_motion') is False:
+                # cstvr downsample left the motion out on purpose: its absence is no news
+                warnings.simplefilter('ignore', PayloadLostWarning)
             result = core.cstvr.Upsample(clip, **up_kw)
     except vs.Error as err:
         print(f'cstvr {name}: error: {err}', file=sys.stderr)
@@ -247,8 +251,10 @@ def _run(name: str, args: argparse.Namespace) -> int:
     if name == 'downsample':
         from vs_cstvr.frames import HIDDEN_MOTION
         # frame 0 is computed now; the encode takes it from the filter's cache
-        _hidden_motion_note(name, result.get_frame(0).props.get(HIDDEN_MOTION), args.codec,
-                            pix_fmt, crf)
+        written = result.get_frame(0).props.get(HIDDEN_MOTION)
+        _hidden_motion_note(name, written, args.codec, pix_fmt, crf)
+        if written is not None:
+            metadata[HIDDEN_MOTION_TAG] = HIDDEN_MOTION_VALUES[bool(written)]
     audio = (not args.no_audio) and same_duration(clip.num_frames, clip.fps, final.num_frames,
                                                   final.fps)
     if not args.no_audio and not audio:

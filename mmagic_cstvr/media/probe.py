@@ -26,6 +26,9 @@ from ..structures.colour import FFMPEG_COLORSPACES, default_matrix
 from ..structures.timeline import fraction_text
 
 METADATA_TAG = 'cstvr_source'
+#: Metadata of ``cstvr downsample`` where the model hides motion: ``written`` or ``left out``.
+HIDDEN_MOTION_TAG = 'cstvr_hidden_motion'
+HIDDEN_MOTION_VALUES = {True: 'written', False: 'left out'}
 #: Input options of every decode (ffmpeg applies the display rotation, as bestsource does).
 DECODE_INPUT: List[str] = []
 #: Output options of every decode: the first video stream, every decoded frame exactly once.
@@ -250,8 +253,11 @@ def _recorded(text: str) -> Optional[Dict[str, object]]:
                   re.IGNORECASE | re.MULTILINE)
     if not m:
         return None
+    hidden = re.search(rf'^\s*{HIDDEN_MOTION_TAG}\s*:\s*(written|left out)\s*$', text,
+                       re.IGNORECASE | re.MULTILINE)
     return {'width': int(m.group(1)), 'height': int(m.group(2)), 'fps': Fraction(m.group(3)),
-            'num_frames': int(m.group(4))}
+            'num_frames': int(m.group(4)),
+            'hidden_motion': None if hidden is None else hidden.group(1).lower() == 'written'}
 
 
 def read_source_metadata(ffmpeg: str, path: Path) -> Optional[Dict[str, object]]:
