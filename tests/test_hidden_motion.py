@@ -26,6 +26,7 @@ from mmagic_cstvr.errors import PayloadLostWarning
 from mmagic_cstvr.media.ffmpeg_pipes import keeps_payload
 from mmagic_cstvr.media.lossy_codec import LOSSLESS, decode, encode
 from mmagic_cstvr.media.probe import require_ffmpeg
+from mmagic_cstvr.structures.colour import quantize
 from mmagic_cstvr.structures.timeline import TimeMap, training_positions
 from test_lr_grid import moving_texture
 from test_specialists import V3, perturbed
@@ -251,12 +252,12 @@ def test_told_not_to_hide_motion_it_sends_the_frame_dropped_clip_or_the_spatial_
     hr = moving_texture(5, size=(48, 64), speed=(0.0, 2.0))
     net = HiddenMotionResampler(**FAST).eval()
     plain = net.downsample(hr, (48, 64), [0, 2, 4], 2, hide_motion=False)
-    assert torch.equal(plain, (hr[:, :, [0, 2, 4]] * 255).round() / 255)
+    assert torch.equal(plain, quantize(hr[:, :, [0, 2, 4]]))
     assert not net.read_motion(plain[:, :, 0], 2)[1].any()
     spatial = NaiveResampler()
     over = net.over(spatial).downsample(hr, (24, 32), [0, 2, 4], 2, hide_motion=False)
-    assert torch.equal(over, (spatial.downsample(hr[:, :, [0, 2, 4]], (24, 32), [0, 1, 2], 1)
-                              * 255).round() / 255)
+    assert torch.equal(over, quantize(spatial.downsample(hr[:, :, [0, 2, 4]], (24, 32),
+                                                         [0, 1, 2], 1)))
     general = perturbed(V3, 0)
     set_ = SpecialistSet(general, {(None, None): net})
     engine = ClipResampler(set_, 'down', 30, 15, 5, (48, 64), src_size=(48, 64),

@@ -38,11 +38,10 @@ from ..errors import CstvrError, PayloadLostWarning, WeightsError
 from ..engine.window_stream import resample_stream
 from ..engine.weights import load_generator
 from ..media.ffmpeg_pipes import (ONE_SLICE, EncoderProcess, FrameReader, check_subsampling,
-                                  LOSSLESS_PIX_FMT, encode_filter, encoder_defaults, muxer_for,
-                                  hidden_motion_note, keeps_payload, output_args, planar,
-                                  raw_input_args)
+                                  encode_filter, encode_settings, hidden_motion_note,
+                                  keeps_payload, muxer_for, output_args, planar, raw_input_args)
 from ..media.probe import (HIDDEN_MOTION_TAG, HIDDEN_MOTION_VALUES, METADATA_TAG, MediaInfo,
-                           describe_source, probe, require_ffmpeg)
+                           describe_source, motion_left_out, probe, require_ffmpeg)
 from ..structures.colour import FFMPEG_COLORSPACES
 from ..structures.timeline import as_fraction, same_duration
 
@@ -260,9 +259,8 @@ class CSTVRInferencer(BaseInferencer):
             muxer = muxer_for(out)
         except ValueError as err:
             raise CstvrError(str(err)) from None
-        defaults = encoder_defaults('down' if plan.direction == 'down' else 'up')
-        crf = defaults['crf'] if crf is None else crf
-        pix_fmt = pix_fmt or (LOSSLESS_PIX_FMT if lossless else defaults['pix_fmt'])
+        pix_fmt, crf = encode_settings('down' if plan.direction == 'down' else 'up', pix_fmt, crf,
+                                       lossless)
         if plan.direction == 'down' and plan.stages[0][0].hides_motion \
                 and not keeps_payload(codec, pix_fmt, lossless, ffmpeg_args):
             warnings.warn(hidden_motion_note(codec, pix_fmt, crf, written=True),
@@ -293,8 +291,7 @@ class CSTVRInferencer(BaseInferencer):
         cmd = [plan.ffmpeg, '-hide_banner', '-nostdin', '-loglevel', 'error', '-y', *ONE_SLICE,
                *raw_input_args(w, h, fps, plan.stages[-1][1]), *encoder_args]
         with warnings.catch_warnings():
-            if plan.direction == 'up' and (info.recorded or {}).get('hidden_motion') is False:
-                # cstvr downsample left the motion out on purpose: its absence is no news
+            if plan.direction == 'up' and motion_left_out(info.recorded):
                 warnings.simplefilter('ignore', PayloadLostWarning)
             self._run(plan, EncoderProcess(cmd, partial, out))
         return {'output': str(out), 'num_frames': n_out, 'fps': fps, 'width': w, 'height': h,

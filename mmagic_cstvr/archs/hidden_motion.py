@@ -36,6 +36,7 @@ from torch import nn
 
 from . import dither_steganography as channel
 from ..errors import PayloadLostWarning
+from ..structures.colour import quantize
 from ..structures.lattice import scaled_size
 from ..structures.timeline import training_positions
 from .classical import nearest_frames, reference_lr, temporal_neighbours
@@ -311,7 +312,7 @@ class HiddenMotionResampler(nn.Module):
             heres = nearest_frames(positions, n)
             lr = hr[:, :, heres] if spatial is None else \
                 spatial.downsample(hr[:, :, heres], size, list(range(len(heres))), 1)
-            return (lr.clamp(0, 1) * 255).round() / 255
+            return quantize(lr)
         rows, cols = channel.payload_grid(size)
         ratio, block = self._geometry(hr.shape[-2:], size)
         ratio = ratio.to(hr)

@@ -115,14 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_python_format = warnings.formatwarning
+
+
 def _format_warning(message, category, filename, lineno, line=None) -> str:
     """cstvr's own warnings as one line, ``cstvr: warning: ...``; others as Python prints them."""
     if issubclass(category, PayloadLostWarning):
         return f"cstvr: warning: {message}\n"
     return _python_format(message, category, filename, lineno, line)
-
-
-_python_format = warnings.formatwarning
 
 
 def main(argv: list[str] | None = None) -> int:

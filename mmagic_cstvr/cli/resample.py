@@ -32,10 +32,11 @@ from ..engine.arguments import BY_NAME, DOWN, ENGINE, UP, Argument, options as s
 from ..engine.targets import restore_from_tag
 from ..errors import CstvrError, FfmpegError, OptionError, PayloadLostWarning, UsageError
 from ..media.ffmpeg_pipes import (LOSSLESS_OPTIONS, LOSSLESS_PIX_FMT, RGB_PIX_FMTS,
-                                  EncoderProcess, encoder_defaults, hidden_motion_note,
+                                  EncoderProcess, encode_settings, hidden_motion_note,
                                   keeps_payload, muxer_for, output_args)
 from ..media.probe import (DAMAGED_HINT, HIDDEN_MOTION_TAG, HIDDEN_MOTION_VALUES, METADATA_TAG,
-                           describe_source, read_source_metadata, require_ffmpeg)
+                           describe_source, motion_left_out, read_source_metadata,
+                           require_ffmpeg)
 from ..structures.lattice import parse_size
 from ..structures.timeline import fraction_text, same_duration
 
@@ -199,9 +200,8 @@ def _run(name: str, args: argparse.Namespace) -> int:
         print(f'cstvr {name}: error: {err}', file=sys.stderr)
         return EXIT_FAILURE
 
-    defaults = encoder_defaults('down' if name == 'downsample' else 'up')
-    pix_fmt = args.pix_fmt or (LOSSLESS_PIX_FMT if args.lossless else defaults['pix_fmt'])
-    crf = None if args.lossless else args.crf if args.crf is not None else defaults['crf']
+    pix_fmt, crf = encode_settings('down' if name == 'downsample' else 'up', args.pix_fmt,
+                                   args.crf, args.lossless)
     down_kw = _options(name, args, 'down')
     up_kw = _options(name, args, 'up')
     if name == 'downsample':
@@ -236,8 +236,7 @@ def _run(name: str, args: argparse.Namespace) -> int:
         else:
             recorded = read_source_metadata(ffmpeg, src)
             up_kw.update(restore_from_tag(recorded, clip.num_frames, clip.fps, up_kw))
-            if (recorded or {}).get('hidden_motion') is False:
-                # cstvr downsample left the motion out on purpose: its absence is no news
+            if motion_left_out(recorded):
                 warnings.simplefilter('ignore', PayloadLostWarning)
             result = core.cstvr.Upsample(clip, **up_kw)
     except vs.Error as err:

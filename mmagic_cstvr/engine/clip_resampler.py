@@ -108,7 +108,6 @@ class ClipResampler:
         self.hides_motion: Optional[bool] = None
         if direction == 'down' and getattr(net, 'lossless_transport', False):
             self.hides_motion = bool(hide_motion)
-        self._down_options = {} if self.hides_motion is not False else {'hide_motion': False}
         context = 0
         if direction == 'down' and hasattr(net, 'source_context'):
             context = int(net.source_context(float(self.time_map.step)))
@@ -252,7 +251,8 @@ class ClipResampler:
         T', *size) at ``positions`` (source frames) ``step`` source frames apart; an upsample's
         output clamped to [0, 1]."""
         if self.direction == 'down':
-            return self.generator.downsample(batch, size, positions, step, **self._down_options)
+            options = {'hide_motion': False} if self.hides_motion is False else {}
+            return self.generator.downsample(batch, size, positions, step, **options)
         return self.generator.upsample(batch, size, positions, step).clamp(0, 1)
 
     def to_tensor(self, frames: np.ndarray, pinned: bool = False) -> torch.Tensor:

@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 from fractions import Fraction
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -64,6 +64,15 @@ LOSSLESS_OPTIONS = {'libx264': ['-qp', '0'], 'libx265': ['-x265-params', 'lossle
                     **{codec: [] for codec in LOSSLESS_CODECS}}
 #: The ``--lossless`` encode: x264 at QP 0 (mp4 and mkv hold it), YUV 4:4:4 at 10 bits.
 LOSSLESS_PIX_FMT = 'yuv444p10le'
+
+
+def encode_settings(direction: str, pix_fmt: Optional[str], crf: Optional[int],
+                    lossless: bool = False) -> Tuple[str, Optional[int]]:
+    """The pixel format and CRF of an encode after defaults (:func:`encoder_defaults`): a
+    lossless one takes :data:`LOSSLESS_PIX_FMT` and no CRF."""
+    defaults = encoder_defaults(direction)
+    pix_fmt = pix_fmt or (LOSSLESS_PIX_FMT if lossless else defaults['pix_fmt'])
+    return pix_fmt, None if lossless else defaults['crf'] if crf is None else crf
 
 
 def keeps_payload(codec: str, pix_fmt: str, lossless: bool = False, extra: str = '') -> bool:

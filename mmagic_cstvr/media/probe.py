@@ -260,6 +260,12 @@ def _recorded(text: str) -> Optional[Dict[str, object]]:
             'hidden_motion': None if hidden is None else hidden.group(1).lower() == 'written'}
 
 
+def motion_left_out(recorded: Optional[Dict[str, object]]) -> bool:
+    """Whether a file's record says its downsample left the hidden motion out on purpose, so
+    that its absence is no news to Upsample."""
+    return (recorded or {}).get('hidden_motion') is False
+
+
 def read_source_metadata(ffmpeg: str, path: Path) -> Optional[Dict[str, object]]:
     """The ``cstvr_source`` tag of a file written by ``cstvr downsample`` (None if absent)."""
     res = subprocess.run([ffmpeg, '-hide_banner', '-nostdin', '-i', str(path)],
