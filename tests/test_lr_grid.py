@@ -196,6 +196,69 @@ def test_motion_after_upscaling_trains_the_in_between_heads():
         assert model.get_parameter(name).grad.abs().sum() > 0, name
 
 
+@torch.no_grad()
+def test_neighbour_fusion_starts_at_zero_and_brings_in_the_neighbouring_frames():
+    """neighbours=True: weights trained without the branch give the same output with it (it starts
+    at zero); once trained, a revealed LR frame's output depends on its neighbours, which it does
+    not without the branch."""
+    from mmagic_cstvr.archs import LRUpNet
+    torch.manual_seed(0)
+    args = dict(channels=8, frame_blocks=1, blocks=1, occlusion_tolerance=None, motion='hr')
+    alone, fused = LRUpNet(**args).eval(), LRUpNet(**args, neighbours=True).eval()
+    for p in alone.parameters():
+        p.add_(0.01 * torch.randn_like(p))
+    missing = fused.load_state_dict(alone.state_dict(), strict=False).missing_keys
+    assert missing and all(k.startswith('neighbour_fuse.') for k in missing)
+    lr = moving_texture(3, size=(20, 28), speed=(1, 2))
+    positions, size = [0, 0.5, 1, 1.5, 2], (80, 112)
+    assert torch.allclose(fused(lr, size, positions, 0.5), alone(lr, size, positions, 0.5), atol=1e-6)
+    assert fused(lr[:, :, :1], size, [0], 1.0).shape == (1, 3, 1, *size)
+    for p in fused.neighbour_fuse.parameters():
+        p.add_(0.05 * torch.randn_like(p))
+    changed = lr.clone()
+    changed[:, :, 0] = 1 - changed[:, :, 0]
+    middle = {name: [net(x, size, [1], 1.0) for x in (lr, changed)]
+              for name, net in (('alone', alone), ('fused', fused))}
+    assert torch.equal(*middle['alone'])
+    assert float((middle['fused'][0] - middle['fused'][1]).abs().mean()) > 1e-5
+
+
+def test_windows_of_a_neighbour_fusing_upsampler_give_the_whole_clip_pixels():
+    """Each upsample window reads one LR frame on each side (upsample_context), so the frames at
+    its edges see both neighbours: windowed output equals one window over the whole clip."""
+    from mmagic_cstvr.engine.clip_resampler import ClipResampler
+    torch.manual_seed(0)
+    model = BlindResampler(up=dict(TINY_V3['up'], motion='hr', neighbours=True),
+                           design='lr-grid').eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    assert model.upsample_context() == 1
+    lr = moving_texture(9, size=(16, 24), speed=(0.5, 1)).squeeze(0).permute(1, 2, 3, 0).numpy()
+    windowed = ClipResampler(model, 'up', 12, 24, 9, (32, 48), src_size=(16, 24))
+    whole = ClipResampler(model, 'up', 12, 24, 9, (32, 48), src_size=(16, 24), window=100)
+    assert len(windowed.windows) > 2 and len(whole.windows) == 1
+    assert all(w.positions[0] >= 1 for w in windowed.windows[1:])  # a frame before its first
+    parts = [windowed.run([w], [lr[w.src_start:w.src_stop]])[0] for w in windowed.windows]
+    one = whole.run(whole.windows, [lr])[0]
+    assert np.abs(np.concatenate(parts) - one).max() < 1e-5
+
+
+def test_frames_read_are_the_frames_a_target_takes_weight_from():
+    from mmagic_cstvr.archs.classical import frames_read
+    assert frames_read([1.0, 1.5, 2.0], 5) == [1, 2]
+    assert frames_read([0.25], 3) == [0, 1]
+    assert frames_read([3.0, 5.0], 4) == [3]  # on the last frame and past it
+
+
+def test_motion_plan_takes_flows_already_measured():
+    kept = moving_texture(3, speed=(1, 3))
+    given = (torch.zeros(1, 2, 48, 64), torch.zeros(1, 2, 48, 64))
+    plan = MotionPlan(kept, [0.5, 1.5], measured={(0, 1): given})
+    assert plan.flows[(0, 1)] is given
+    assert float(plan.flows[(1, 2)][0][:, 0].mean()) == pytest.approx(-3, abs=0.5)  # measured
+
+
 def test_unknown_design_and_taps_are_refused():
     with pytest.raises(ValueError, match='design'):
         CSTVRResampler(**dict(TINY_V3, design='resnet'))

@@ -86,6 +86,22 @@ def test_windows_never_cross_a_scene_cut():
     assert [j for w in windows for j in range(w.dst_start, w.dst_stop)] == list(range(20))
 
 
+def test_window_context_reads_frames_on_both_sides_inside_the_scene():
+    """An upsample window of a network that fuses neighbouring frames reads one LR frame before
+    and after its span, never across a cut or past the clip, with positions still on its frames."""
+    tm = TimeMap(12, 24)
+    plain = plan_windows(tm, 20, tm.count(20), 8, cuts=[9])
+    wide = plan_windows(tm, 20, tm.count(20), 8, cuts=[9], context=1, context_before=1)
+    assert [(w.dst_start, w.dst_stop) for w in wide] == [(w.dst_start, w.dst_stop) for w in plain]
+    for p, w in zip(plain, wide):
+        scene = (0, 9) if p.src_start < 9 else (9, 20)
+        assert w.src_start == max(p.src_start - 1, scene[0])
+        assert w.src_stop == min(p.src_stop + 1, scene[1])
+        for j, q in zip(range(w.dst_start, w.dst_stop), w.positions):
+            assert q == pytest.approx(float(tm.position(j) - w.src_start))
+    assert any(w.src_start == p.src_start - 1 for p, w in zip(plain, wide))
+
+
 def test_bad_windows_are_refused():
     with pytest.raises(ValueError, match='at least one frame'):
         plan_windows(TimeMap(30, 24), 10, 8, 0)

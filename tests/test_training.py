@@ -49,7 +49,8 @@ def test_mim_train_evaluates_and_resumes(tmp_path):
     assert (work / 'iter_6.pth').is_file()
     plot = REPO / 'tools' / 'plot_training.py'
     for args in ([work, tmp_path / 'curve.png'],
-                 ['--compare', tmp_path / 'compare.png', f'tiny={work}', '--baseline', '28']):
+                 ['--compare', tmp_path / 'compare.png', f'tiny={work}', '--baseline', '28',
+                  '--baseline-label', 'an earlier run']):
         _run([sys.executable, plot, *args], REPO)
     for png in ('curve.png', 'compare.png'):
         assert (tmp_path / png).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'

@@ -2,7 +2,8 @@
 against iterations, and the validation PSNR; or several runs' validation PSNR on one plot.
 
     python tools/plot_training.py WORK_DIR OUT.png
-    python tools/plot_training.py --compare OUT.png LABEL=RUN [LABEL=RUN ...] [--baseline DB]
+    python tools/plot_training.py --compare OUT.png LABEL=RUN [LABEL=RUN ...] [--baseline DB
+                                  [--baseline-label TEXT]]
 
 A run is an mmengine work folder or a folder holding its ``scalars.json`` (as in docs/training/).
 """
@@ -49,9 +50,10 @@ def training_hours(train) -> dict:
     return hours
 
 
-def plot_comparison(out: str, runs, baseline=None):
+def plot_comparison(out: str, runs, baseline=None, baseline_label='naive cascade'):
     """Validation RGB PSNR of each ``LABEL=RUN`` against iterations and against training hours,
-    with a ``baseline`` PSNR (e.g. the naive cascade's on the same data) drawn across."""
+    with a ``baseline`` PSNR (e.g. the naive cascade's on the same data) drawn across, labelled
+    ``baseline_label``."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for spec in runs:
         label, sep, folder = spec.partition('=')
@@ -67,7 +69,7 @@ def plot_comparison(out: str, runs, baseline=None):
         axes[1].plot([hours[s] for s in steps], psnr, marker='o', label=label)
     if baseline is not None:
         for ax in axes:
-            ax.axhline(baseline, color='gray', linestyle='--', label='naive cascade')
+            ax.axhline(baseline, color='gray', linestyle='--', label=baseline_label)
     axes[0].set(xlabel='iteration', ylabel='RGB PSNR (dB)', title='validation (Vimeo samples)')
     axes[1].set(xlabel='training hours (one CPU thread)', ylabel='RGB PSNR (dB)',
                 title='validation against compute')
@@ -87,11 +89,13 @@ def main():
                         help='plot several runs\' validation PSNR into OUT')
     parser.add_argument('--baseline', type=float, metavar='DB',
                         help='with --compare: the naive cascade\'s validation PSNR, drawn across')
+    parser.add_argument('--baseline-label', default='naive cascade', metavar='TEXT',
+                        help='with --compare: what the --baseline line is (naive cascade)')
     args = parser.parse_args()
     if args.compare:
         if len(args.compare) < 2:
             parser.error('--compare takes OUT then at least one LABEL=RUN')
-        plot_comparison(args.compare[0], args.compare[1:], args.baseline)
+        plot_comparison(args.compare[0], args.compare[1:], args.baseline, args.baseline_label)
         return
     if not (args.work_dir and args.out):
         parser.error('give WORK_DIR OUT.png, or --compare OUT.png LABEL=RUN ...')

@@ -48,6 +48,12 @@ def temporal_neighbours(positions: Sequence[float], n_frames: int) -> Tuple[List
     return lower, upper, weight
 
 
+def frames_read(positions: Sequence[float], n_frames: int) -> List[int]:
+    """The frames (in order) that :func:`temporal_neighbours` gives ``positions`` a weight in."""
+    lower, upper, weight = temporal_neighbours(positions, n_frames)
+    return sorted(set(lower) | {hi for hi, w in zip(upper, weight) if w})
+
+
 def blend_frames(video: torch.Tensor, positions: Sequence[float]) -> torch.Tensor:
     """Linear interpolation in time of (B, C, T, H, W) at ``positions`` (frame units)."""
     lo, hi, w = temporal_neighbours(positions, video.shape[2])

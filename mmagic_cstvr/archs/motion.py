@@ -162,30 +162,36 @@ class MotionPlan:
         positions: target frame positions in source-frame units.
         preset: DIS preset.
         occlusion_tolerance: see :func:`occlusion_aware_blend` (None: always the plain blend).
+        measured: flows already measured on ``frames`` (as :func:`pair_flows` gives them), used
+            instead of measuring those pairs again.
 
     Attributes: ``lower``, ``upper``, ``weight`` per target (see :func:`temporal_neighbours`) and
     ``flows[(lo, hi)] = (forward, backward)`` for every pair a target lies strictly between.
     """
 
     def __init__(self, frames: torch.Tensor, positions: Sequence[float], preset: str = 'medium',
-                 occlusion_tolerance: Optional[float] = DEFAULT_OCCLUSION_TOLERANCE):
+                 occlusion_tolerance: Optional[float] = DEFAULT_OCCLUSION_TOLERANCE,
+                 measured: Optional[Dict[Tuple[int, int], Tuple[torch.Tensor, torch.Tensor]]] = None):
         self.occlusion_tolerance = occlusion_tolerance
         self.lower, self.upper, self.weight = temporal_neighbours(positions, frames.shape[2])
         pairs = sorted({(lo, hi) for lo, hi, w in zip(self.lower, self.upper, self.weight) if w})
-        self.flows = pair_flows(frames, pairs, preset)
+        measured = measured or {}
+        self.flows = {**pair_flows(frames, [p for p in pairs if p not in measured], preset),
+                      **{p: measured[p] for p in pairs if p in measured}}
 
     def warp_pair(self, video: torch.Tensor, j: int,
                   region: Optional[Tuple[int, int]] = None) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Both neighbours of target ``j`` in (B, C, T, h, w) ``video`` warped to its time (any
+        """Both neighbours of target ``j`` in (B, C, T, h, w) ``video`` (or a dict of its frames
+        (B, C, h, w) by index, holding at least the ones targets read) warped to its time (any
         grid size: flows are rescaled to it); the frame itself twice where the target is on one.
         ``region``: the top-left (H, W) of the measured frames that ``video`` covers (the frames
         without their bottom/right padding); the whole frame where None."""
         lo, hi, w = self.lower[j], self.upper[j], self.weight[j]
+        frame = video.__getitem__ if isinstance(video, dict) else lambda i: video[:, :, i]
         if not w:
-            frame = video[:, :, lo]
-            return frame, frame
+            return frame(lo), frame(lo)
         fwd, bwd = (f if region is None else crop_to(f, region) for f in self.flows[(lo, hi)])
-        return backward_warp(video[:, :, lo], fwd, w), backward_warp(video[:, :, hi], bwd, 1 - w)
+        return backward_warp(frame(lo), fwd, w), backward_warp(frame(hi), bwd, 1 - w)
 
     def predict(self, video: torch.Tensor, targets: Optional[Sequence[int]] = None
                 ) -> Tuple[List[torch.Tensor], List[torch.Tensor], List[torch.Tensor]]:

@@ -67,7 +67,8 @@ class ClipResampler:
             each side of a tile, in HR pixels.
         src_size: source (height, width): tells which member of a specialist set serves the
             clip, so that its needs are met: source frames a downsample window must read past its
-            span (the network's ``source_context(step)``), whole frames (``tileable = False``).
+            span (the network's ``source_context(step)``), LR frames an upsample window reads on
+            each side of its span (``upsample_context()``), whole frames (``tileable = False``).
         hide_motion: False: a downsample by a network whose payload only lossless transport
             keeps (``lossless_transport``) writes none (the Downsample argument).
     """
@@ -108,11 +109,13 @@ class ClipResampler:
         self.hides_motion: Optional[bool] = None
         if direction == 'down' and getattr(net, 'lossless_transport', False):
             self.hides_motion = bool(hide_motion)
-        context = 0
+        context = before = 0
         if direction == 'down' and hasattr(net, 'source_context'):
             context = int(net.source_context(float(self.time_map.step)))
+        if direction == 'up' and hasattr(net, 'upsample_context'):
+            context = before = int(net.upsample_context())
         self.windows: List[Window] = plan_windows(self.time_map, self.n_src, self.n_dst, window,
-                                                  cuts, context)
+                                                  cuts, context, before)
         self.device = torch.device(device)
         self.dtype = dtype
         if int(tile) < 0 or int(tile_overlap) < 0:

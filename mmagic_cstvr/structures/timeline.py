@@ -138,7 +138,8 @@ class Window:
 
 
 def plan_windows(time_map: TimeMap, n_src: int, n_dst: int, dst_per_window: int,
-                 cuts: Iterable[int] = (), context: int = 0) -> List[Window]:
+                 cuts: Iterable[int] = (), context: int = 0, context_before: int = 0
+                 ) -> List[Window]:
     """Tile destination frames ``[0, n_dst)`` with windows of at most ``dst_per_window`` frames.
 
     Windows never span a scene cut: ``cuts`` are source frame indices that start a new scene.
@@ -146,7 +147,7 @@ def plan_windows(time_map: TimeMap, n_src: int, n_dst: int, dst_per_window: int,
     that scene's source frames. The result depends on the clip alone, so any frame can be computed
     on its own (random access gives the same pixels as a sequential pass). ``context``: source
     frames a window reads past the ones its destination frames span, inside the scene (what a
-    network that looks ahead needs).
+    network that looks ahead needs); ``context_before``: the same before them.
     """
     if dst_per_window < 1:
         raise ValueError(f'a window needs at least one frame, got {dst_per_window}')
@@ -167,7 +168,7 @@ def plan_windows(time_map: TimeMap, n_src: int, n_dst: int, dst_per_window: int,
         while stop < n_dst and stop - j < dst_per_window and scene_of(stop) == scene:
             stop += 1
         s0, s1 = time_map.source_span(j, stop, n_src)
-        s0, s1 = max(s0, scene[0]), min(max(s1 + context, s0 + 1), scene[1])
+        s0, s1 = max(s0 - context_before, scene[0]), min(max(s1 + context, s0 + 1), scene[1])
         s0 = min(s0, s1 - 1)
         positions = tuple(float(time_map.position(k) - s0) for k in range(j, stop))
         windows.append(Window(j, stop, s0, s1, positions))
