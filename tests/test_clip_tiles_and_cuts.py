@@ -61,3 +61,21 @@ def test_split_at_cuts_follows_plan_windows(src, dst, cut):
     for p in pieces:  # no piece reads both sides of the cut
         assert p.src_stop <= cut or p.src_start >= cut
     assert c.split_at_cuts(c.windows[0], [0, n, 99]) == c.windows
+
+
+def test_pieces_split_at_cuts_keep_the_networks_context():
+    """A window cut at a scene cut found while running gives its pieces the context the network
+    reads (here one LR frame on each side, for neighbour fusion), inside their scenes and the
+    window's span."""
+    from mmagic_cstvr.archs import BlindResampler
+    model = BlindResampler(up=dict(channels=8, frame_blocks=1, blocks=1, motion='hr',
+                                   neighbours=True), design='lr-grid').eval()
+    c = ClipResampler(model, 'up', 12, 24, 20, (32, 48), src_size=(16, 24), window=8)
+    window = c.windows[1]  # targets at LR positions 4 .. 7.5, reading LR frames 3 .. 9
+    assert (window.src_start, window.src_stop) == (3, 10)
+    pieces = c.split_at_cuts(window, [6])
+    # without context the pieces would read [4, 6) and [6, 9)
+    assert [(p.src_start, p.src_stop) for p in pieces] == [(3, 6), (6, 10)]
+    for p in pieces:
+        assert p.positions == tuple(float(c.time_map.position(j) - p.src_start)
+                                    for j in range(p.dst_start, p.dst_stop))

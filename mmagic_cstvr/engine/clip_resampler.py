@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ..structures.timeline import (FractionLike, TimeMap, Window, as_fraction, plan_windows,
-                                   round_half_up, window_for_frame)
+                                   round_half_up, window_for_frame, window_in_scene)
 from ..archs.specialists import SpecialistSet
 from .fast_conv import use_onednn_conv3d
 from .host_allocator import fix_mmap_threshold
@@ -114,6 +114,8 @@ class ClipResampler:
             context = int(net.source_context(float(self.time_map.step)))
         if direction == 'up' and hasattr(net, 'upsample_context'):
             context = before = int(net.upsample_context())
+        #: Source frames a window reads past its span and before it (:func:`plan_windows`).
+        self.context = (context, before)
         self.windows: List[Window] = plan_windows(self.time_map, self.n_src, self.n_dst, window,
                                                   cuts, context, before)
         self.device = torch.device(device)
@@ -163,8 +165,9 @@ class ClipResampler:
 
         For cuts discovered only when a window's source frames are read (scene-change frame
         properties): the pieces follow :func:`plan_windows`' rule (a destination frame belongs to
-        the scene of its nearest source frame and reads only that scene's frames) and read only
-        frames of ``window``'s source span, so the result depends on the window alone.
+        the scene of its nearest source frame and reads only that scene's frames, with the
+        network's context inside it) and read only frames of ``window``'s source span, so the
+        result depends on the window alone.
         """
         inner = sorted({int(c) for c in cuts if window.src_start < c < window.src_stop})
         if not inner:
@@ -181,12 +184,8 @@ class ClipResampler:
             stop = j + 1
             while stop < window.dst_stop and scene(stop) == k:
                 stop += 1
-            lo, hi = bounds[k], bounds[k + 1]
-            s0, s1 = self.time_map.source_span(j, stop, self.n_src)
-            s0, s1 = max(s0, lo), min(max(s1, s0 + 1), hi)
-            s0 = min(s0, s1 - 1)
-            positions = tuple(float(self.time_map.position(i) - s0) for i in range(j, stop))
-            pieces.append(Window(j, stop, s0, s1, positions))
+            pieces.append(window_in_scene(self.time_map, self.n_src, j, stop,
+                                          (bounds[k], bounds[k + 1]), *self.context))
             j = stop
         return pieces
 

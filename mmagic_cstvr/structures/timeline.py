@@ -167,13 +167,21 @@ def plan_windows(time_map: TimeMap, n_src: int, n_dst: int, dst_per_window: int,
         stop = j + 1
         while stop < n_dst and stop - j < dst_per_window and scene_of(stop) == scene:
             stop += 1
-        s0, s1 = time_map.source_span(j, stop, n_src)
-        s0, s1 = max(s0 - context_before, scene[0]), min(max(s1 + context, s0 + 1), scene[1])
-        s0 = min(s0, s1 - 1)
-        positions = tuple(float(time_map.position(k) - s0) for k in range(j, stop))
-        windows.append(Window(j, stop, s0, s1, positions))
+        windows.append(window_in_scene(time_map, n_src, j, stop, scene, context, context_before))
         j = stop
     return windows
+
+
+def window_in_scene(time_map: TimeMap, n_src: int, dst_start: int, dst_stop: int,
+                    scene: Tuple[int, int], context: int = 0, context_before: int = 0) -> Window:
+    """The window computing destination frames ``[dst_start, dst_stop)`` from the source frames
+    of ``scene`` (``[first, stop)``) only, reading ``context`` frames past its span and
+    ``context_before`` before it where the scene has them (see :func:`plan_windows`)."""
+    s0, s1 = time_map.source_span(dst_start, dst_stop, n_src)
+    s0, s1 = max(s0 - context_before, scene[0]), min(max(s1 + context, s0 + 1), scene[1])
+    s0 = min(s0, s1 - 1)
+    positions = tuple(float(time_map.position(k) - s0) for k in range(dst_start, dst_stop))
+    return Window(dst_start, dst_stop, s0, s1, positions)
 
 
 def window_for_frame(windows: Sequence[Window], n: int) -> Window:
