@@ -27,7 +27,7 @@ from torch import nn
 from ..structures.timeline import (FractionLike, TimeMap, Window, as_fraction, plan_windows,
                                    round_half_up, window_for_frame, window_in_scene)
 from ..archs.specialists import SpecialistSet
-from .fast_conv import use_onednn_conv3d
+from .fast_conv import for_cpu_inference
 from .host_allocator import fix_mmap_threshold
 from .targets import BLIND_HAS_NO_DOWNSAMPLE, TILE_OVERLAP
 
@@ -92,7 +92,7 @@ class ClipResampler:
         if any(int(s) < 1 for s in dst_size):
             raise ValueError(f'target size must be positive, got {tuple(dst_size)}')
         fix_mmap_threshold()
-        self.generator = use_onednn_conv3d(generator)
+        self.generator = for_cpu_inference(generator)
         self.direction = direction
         self.n_src = int(n_src)
         self.n_dst = self.time_map.count(n_src) if n_dst is None else int(n_dst)
