@@ -10,7 +10,7 @@ other devices take torch's own choice.
 oneDNN computes in a channels-last layout; with weights stored contiguous (NCHW) it reorders every
 input and output of every convolution. :func:`use_channels_last` stores the convolution weights
 channels-last (NHWC / NDHWC), so a convolution's output stays channels-last and the next one reads
-it as it is (10-30% off a CPU Upsample or Downsample, ``docs/benchmarks.md``).
+it as it is (the shipped 2x/4x networks 1.24-1.33x as fast, ``docs/benchmarks.md``).
 
 Same parameters; results differ by float rounding only.
 """
