@@ -224,8 +224,9 @@ def test_neighbour_fusion_starts_at_zero_and_brings_in_the_neighbouring_frames()
 
 
 def test_windows_of_a_neighbour_fusing_upsampler_give_the_whole_clip_pixels():
-    """Each upsample window reads one LR frame on each side (upsample_context), so the frames at
-    its edges see both neighbours: windowed output equals one window over the whole clip."""
+    """Each upsample window reads one LR frame on each side (the upsampler's context), so the
+    frames at its edges see both neighbours: windowed output equals one window over the whole
+    clip."""
     from mmagic_cstvr.engine.clip_resampler import ClipResampler
     torch.manual_seed(0)
     model = BlindResampler(up=dict(TINY_V3['up'], motion='hr', neighbours=True),
@@ -233,7 +234,7 @@ def test_windows_of_a_neighbour_fusing_upsampler_give_the_whole_clip_pixels():
     with torch.no_grad():
         for p in model.parameters():
             p.add_(0.05 * torch.randn_like(p))
-    assert model.upsample_context() == 1
+    assert model.up_net.context == 1
     lr = moving_texture(9, size=(16, 24), speed=(0.5, 1)).squeeze(0).permute(1, 2, 3, 0).numpy()
     windowed = ClipResampler(model, 'up', 12, 24, 9, (32, 48), src_size=(16, 24))
     whole = ClipResampler(model, 'up', 12, 24, 9, (32, 48), src_size=(16, 24), window=100)

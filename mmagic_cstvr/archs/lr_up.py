@@ -109,9 +109,8 @@ class LRUpNet(nn.Module):
         if self.neighbours and t > 1:
             pairs = sorted({(j - 1, j) for j in used if j} | {(j, j + 1) for j in used if j < t - 1})
             adjacent = pair_flows(padded, pairs, self.flow_preset)
-            residual = dict(zip(used, self._from_neighbours(padded, feat, adjacent, used).unbind(2)))
-            feat = torch.stack([feat[:, :, j] + residual[j] if j in residual else feat[:, :, j]
-                                for j in range(t)], 2)
+            feat = feat.index_add(2, torch.tensor(used, device=feat.device),
+                                  self._from_neighbours(padded, feat, adjacent, used))
         plan = MotionPlan(padded, positions, self.flow_preset, self.occlusion_tolerance,
                           measured=adjacent)
         if self.motion == 'lr':

@@ -97,10 +97,6 @@ class CSTVRResampler(nn.Module):
         stego = crop_to(self.imsm.hide(pad_to_multiple(latent, IMSM.multiple)), size)
         return latent, stego
 
-    def upsample_context(self) -> int:
-        """LR frames an upsample window should read on each side of the ones it needs."""
-        return getattr(self.up_net, 'context', 0)
-
     def reveal(self, stego: torch.Tensor) -> torch.Tensor:
         """Transmitted (B, 3, T', h, w) -> recovered latent of the same shape."""
         _check_video(stego, 'the transmitted clip')
@@ -159,9 +155,6 @@ class BlindResampler(nn.Module):
         self.design = design
         self.up_net = _design(design)[1](**up)
         self.quantizer = Quantize8Bit()
-
-    def upsample_context(self) -> int:
-        return getattr(self.up_net, 'context', 0)
 
     def downsample(self, hr, size, positions, step) -> torch.Tensor:
         """The ordinary LR a blind model is trained on: frame dropping and antialiased bicubic."""

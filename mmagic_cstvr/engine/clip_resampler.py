@@ -68,7 +68,8 @@ class ClipResampler:
         src_size: source (height, width): tells which member of a specialist set serves the
             clip, so that its needs are met: source frames a downsample window must read past its
             span (the network's ``source_context(step)``), LR frames an upsample window reads on
-            each side of its span (``upsample_context()``), whole frames (``tileable = False``).
+            each side of its span (the ``context`` of its upsampler, ``up_net`` where it has
+            one), whole frames (``tileable = False``).
         hide_motion: False: a downsample by a network whose payload only lossless transport
             keeps (``lossless_transport``) writes none (the Downsample argument).
     """
@@ -112,8 +113,8 @@ class ClipResampler:
         context = before = 0
         if direction == 'down' and hasattr(net, 'source_context'):
             context = int(net.source_context(float(self.time_map.step)))
-        if direction == 'up' and hasattr(net, 'upsample_context'):
-            context = before = int(net.upsample_context())
+        if direction == 'up':
+            context = before = int(getattr(getattr(net, 'up_net', net), 'context', 0))
         #: Source frames a window reads past its span and before it (:func:`plan_windows`).
         self.context = (context, before)
         self.windows: List[Window] = plan_windows(self.time_map, self.n_src, self.n_dst, window,
